@@ -1,0 +1,466 @@
+"""The search loop shared by every skhypertune searcher.
+
+:class:`BaseHyperSearchCV` derives from scikit-learn's ``BaseSearchCV`` and
+overrides ``_run_search``, the extension point scikit-learn documents for
+custom searches. ``evaluate_candidates`` then gives cross-validation, joblib
+parallelism, ``error_score``, multi-metric scoring, metadata routing and the
+``cv_results_`` format; this module adds what a model-guided search needs on
+top: ask a strategy, decode, evaluate, tell the scores back, skip duplicates,
+stop on budgets and callbacks, and carry earlier evaluations over.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from numbers import Integral, Real
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+from scipy.stats import rankdata
+from sklearn.utils import check_random_state
+
+from . import _sklearn_compat as compat
+from .callbacks import SearchState
+from .space import SearchSpace
+from .strategies import Strategy
+
+# How often the loop asks a strategy again when it proposes only points that
+# were already evaluated, before it fills the batch by random sampling.
+_MAX_ASK_ROUNDS = 5
+_MAX_RANDOM_TRIES = 50
+
+
+class BaseHyperSearchCV(compat.BaseSearchCV):
+    """Base class of skhypertune searches (not for direct use).
+
+    Subclasses implement ``_make_strategy(space, rng)`` and may override
+    ``_batch_size()``; everything else (budget, duplicate skipping, seeding,
+    callbacks, time limit, warm start) lives here.
+    """
+
+    _parameter_constraints: dict = {
+        **compat.BaseSearchCV._parameter_constraints,
+        "param_distributions": [dict, list],
+        "n_iter": [compat.Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "initial_params": [list, None],
+        "callbacks": [list, tuple, callable, None],
+        "max_time": [compat.Interval(Real, 0, None, closed="neither"), None],
+        "warm_start": ["boolean"],
+    }
+
+    #: Name of the cv_results_ column telling which batch a candidate came from.
+    _batch_column = "batch"
+
+    def __init__(
+        self,
+        estimator,
+        param_distributions,
+        *,
+        n_iter=50,
+        scoring=None,
+        n_jobs=None,
+        refit=True,
+        cv=None,
+        verbose=0,
+        pre_dispatch="2*n_jobs",
+        random_state=None,
+        error_score=np.nan,
+        return_train_score=False,
+        initial_params=None,
+        callbacks=None,
+        max_time=None,
+        warm_start=False,
+    ):
+        super().__init__(
+            estimator=estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            error_score=error_score,
+            return_train_score=return_train_score,
+        )
+        self.param_distributions = param_distributions
+        self.n_iter = n_iter
+        self.random_state = random_state
+        self.initial_params = initial_params
+        self.callbacks = callbacks
+        self.max_time = max_time
+        self.warm_start = warm_start
+
+    # -- hooks for subclasses ---------------------------------------------
+    def _make_strategy(
+        self, space: SearchSpace, rng: np.random.RandomState
+    ) -> Strategy:
+        raise NotImplementedError
+
+    def _batch_size(self) -> int:
+        """Candidates proposed and evaluated together in one batch."""
+        return 1
+
+    def _check_search_params(self) -> None:
+        """Validate subclass parameters that constraints cannot express."""
+
+    # -- validation -------------------------------------------------------
+    def _validate_search(self) -> None:
+        """Every check that must fail before the first fit starts."""
+        self._space = SearchSpace(self.param_distributions)
+        _check_param_names(self.estimator, self._space)
+        self._check_search_params()
+        multimetric = isinstance(self.scoring, (list, tuple, set, dict))
+        if multimetric and not isinstance(self.refit, str):
+            raise ValueError(
+                "With multi-metric scoring, set refit to the name of the metric "
+                f"to optimise (one of {sorted(self.scoring)!r}); got "
+                f"refit={self.refit!r}. skhypertune optimises a single metric."
+            )
+        self._callbacks = _as_callback_list(self.callbacks)
+        self._seed_points = self._encode_initial_params()
+
+    def _encode_initial_params(self) -> np.ndarray:
+        if self.initial_params is None:
+            return np.empty((0, self._space.n_dims))
+        points = []
+        for i, params in enumerate(self.initial_params):
+            if not isinstance(params, Mapping):
+                raise TypeError(
+                    f"initial_params[{i}] must be a dict of parameters, got "
+                    f"{type(params).__name__}."
+                )
+            try:
+                points.append(self._space.encode(params))
+            except ValueError as exc:
+                raise ValueError(f"initial_params[{i}]: {exc}") from None
+        return (
+            self._space.snap(np.array(points))
+            if points
+            else np.empty((0, self._space.n_dims))
+        )
+
+    def fit(self, X, y=None, **params):
+        """Run the search and refit the best candidate.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Target; None for unsupervised learning.
+        **params : dict
+            Passed to the estimator's ``fit``, the scorer and the CV splitter
+            (``groups``, ``sample_weight``, ...), as in scikit-learn's searches.
+
+        Returns
+        -------
+        self : object
+            The fitted search.
+        """
+        self._validate_params()
+        self._validate_search()
+        return super().fit(X, y, **params)
+
+    # -- the loop ---------------------------------------------------------
+    def _run_search(self, evaluate_candidates, callback_ctx=None):
+        """Ask, decode, evaluate and tell until the budget is spent."""
+        start = time.monotonic()
+        space = self._space
+        rng = check_random_state(self.random_state)
+        strategy = self._make_strategy(space, rng)
+
+        prev_results, prev_points = self._previous_evaluations()
+        points = [np.asarray(prev_points, dtype=float).reshape(-1, space.n_dims)]
+        scores = [_objective(prev_results, self.refit) if prev_results else np.empty(0)]
+        seen = {space.key(u) for u in points[0]}
+        all_params = list(prev_results["params"]) if prev_results else []
+        if len(points[0]):
+            strategy.tell(points[0], scores[0])
+
+        n_target = self.n_iter
+        cardinality = space.cardinality()
+        if cardinality < n_target:
+            warnings.warn(
+                f"The search space has only {int(cardinality)} distinct parameter "
+                f"sets, fewer than n_iter={self.n_iter}; running "
+                f"{int(cardinality)} candidates.",
+                UserWarning,
+                stacklevel=3,
+            )
+            n_target = int(cardinality)
+
+        seeds = [u for u in self._seed_points if space.key(u) not in seen]
+        search_ctx = compat.search_context(callback_ctx, self)
+        n_done = len(points[0])
+        batch_index = (
+            int(prev_results[self._batch_column].max()) + 1
+            if (prev_results and len(prev_results.get(self._batch_column, ())) > 0)
+            else 0
+        )
+        results = None
+        self._stopped_by_ = None
+        while n_done < n_target:
+            if self.max_time is not None and time.monotonic() - start >= self.max_time:
+                self._stopped_by_ = "max_time"
+                break
+            n = min(self._batch_size(), n_target - n_done)
+            U = self._propose(strategy, seeds, seen, n, rng)
+            if len(U) == 0:
+                break  # every distinct parameter set has been evaluated
+            candidates = space.decode_many(U)
+            batch_ctx = compat.batch_context(search_ctx, self, len(U) * self.n_splits_)
+            kwargs = {"callback_ctx": batch_ctx} if batch_ctx is not None else {}
+            results = evaluate_candidates(
+                candidates,
+                more_results={self._batch_column: [batch_index] * len(U)},
+                **kwargs,
+            )
+            compat.end_context(batch_ctx, self)
+            batch_scores = _objective(results, self.refit)[-len(U) :]
+            strategy.tell(U, batch_scores)
+            points.append(U)
+            scores.append(batch_scores)
+            all_params.extend(candidates)
+            n_done += len(U)
+            self._after_batch(U, candidates, results)
+            if self._should_stop(
+                results, all_params, np.concatenate(scores), batch_index, start
+            ):
+                break
+            batch_index += 1
+
+        if results is None:
+            # Everything was evaluated earlier; fit() still needs one evaluation
+            # in this call, so re-score the best earlier candidate and keep the
+            # earlier record of it.
+            best = int(np.nanargmax(np.where(np.isnan(scores[0]), -np.inf, scores[0])))
+            results = evaluate_candidates(
+                [prev_results["params"][best]],
+                more_results={self._batch_column: [batch_index]},
+            )
+            _replace_results(results, prev_results, n_splits=self.n_splits_)
+        elif prev_results:
+            _replace_results(
+                results, _concat_results(prev_results, results), self.n_splits_
+            )
+        compat.end_context(search_ctx, self)
+        self._search_points_ = np.vstack(points)
+        self._search_space_repr_ = repr(self.param_distributions)
+        self.n_evaluated_ = len(results["params"])
+
+    def _propose(self, strategy, seeds, seen, n, rng) -> np.ndarray:
+        """``n`` new, distinct points: seeds first, then the strategy's."""
+        space = self._space
+        chosen = []
+        while seeds and len(chosen) < n:
+            u = seeds.pop(0)
+            seen.add(space.key(u))
+            chosen.append(u)
+        for _ in range(_MAX_ASK_ROUNDS):
+            if len(chosen) >= n:
+                break
+            for u in space.snap(strategy.ask(n - len(chosen))):
+                k = space.key(u)
+                if k not in seen and len(chosen) < n:
+                    seen.add(k)
+                    chosen.append(u)
+        tries = 0
+        while len(chosen) < n and tries < _MAX_RANDOM_TRIES:
+            # The strategy keeps proposing evaluated points (a small discrete
+            # space); fill the batch with unseen random points.
+            tries += 1
+            for u in space.sample(4 * (n - len(chosen)), rng, method="random"):
+                k = space.key(u)
+                if k not in seen and len(chosen) < n:
+                    seen.add(k)
+                    chosen.append(u)
+        return np.array(chosen).reshape(-1, space.n_dims)
+
+    def _previous_evaluations(self):
+        """Results and points carried over from an earlier fit (warm start)."""
+        if not (self.warm_start and hasattr(self, "_search_points_")):
+            return None, np.empty((0, self._space.n_dims))
+        if self._search_space_repr_ != repr(self.param_distributions):
+            raise ValueError(
+                "warm_start=True but param_distributions changed since the last "
+                "fit; set warm_start=False to start a new search."
+            )
+        prev = self.cv_results_
+        if (
+            f"split{self.n_splits_ - 1}_test_{_metric_name(prev, self.refit)}"
+            not in prev
+            or (f"split{self.n_splits_}_test_{_metric_name(prev, self.refit)}" in prev)
+        ):
+            raise ValueError(
+                "warm_start=True but the number of CV splits changed since the "
+                "last fit; set warm_start=False to start a new search."
+            )
+        return {k: v for k, v in prev.items()}, self._search_points_
+
+    def _after_batch(self, points, candidates, results) -> None:
+        """Called after each evaluated batch (checkpointing hooks in here)."""
+
+    def _should_stop(self, results, all_params, scores, batch_index, start) -> bool:
+        elapsed = time.monotonic() - start
+        n_done = len(all_params)
+        if self.verbose > 0:
+            _print_progress(self, scores, n_done, elapsed)
+        if not self._callbacks:
+            return False
+        view = np.array(scores, dtype=float)
+        view.setflags(write=False)
+        finite = np.where(np.isnan(view), -np.inf, view)
+        best = int(np.argmax(finite)) if np.isfinite(finite).any() else None
+        state = SearchState(
+            estimator=self,
+            n_evaluated=n_done,
+            n_iter=self.n_iter,
+            batch=batch_index,
+            elapsed=elapsed,
+            params=tuple(all_params),
+            scores=view,
+            best_index=best,
+            best_score=float(view[best]) if best is not None else math.nan,
+            best_params=dict(all_params[best]) if best is not None else None,
+            cv_results=MappingProxyType(results),
+        )
+        for callback in self._callbacks:
+            try:
+                stop = callback(state)
+            except StopIteration:
+                stop = True
+            if stop:
+                self._stopped_by_ = getattr(
+                    callback, "__name__", type(callback).__name__
+                )
+                return True
+        return False
+
+
+# -- helpers ---------------------------------------------------------------
+def _as_callback_list(callbacks) -> list[Callable]:
+    if callbacks is None:
+        return []
+    if callable(callbacks):
+        return [callbacks]
+    out = list(callbacks)
+    for i, cb in enumerate(out):
+        if not callable(cb):
+            raise TypeError(
+                f"callbacks[{i}] must be callable (taking a SearchState), got "
+                f"{type(cb).__name__}."
+            )
+    return out
+
+
+def _metric_name(results: Mapping, refit: Any) -> str:
+    if "mean_test_score" in results:
+        return "score"
+    if isinstance(refit, str) and f"mean_test_{refit}" in results:
+        return refit
+    raise ValueError(
+        "The scorer returned several metrics; set refit to the name of the "
+        "metric to optimise."
+    )
+
+
+def _objective(results: Mapping, refit: Any) -> np.ndarray:
+    """The optimised metric per candidate, NaN where it is not finite."""
+    values = np.asarray(
+        results[f"mean_test_{_metric_name(results, refit)}"], dtype=float
+    )
+    return np.where(np.isfinite(values), values, np.nan)
+
+
+def _rank(means: np.ndarray) -> np.ndarray:
+    """scikit-learn's ranking: 1 is best, failures tie with the worst."""
+    means = np.asarray(means, dtype=float)
+    if np.isnan(means).all():
+        return np.ones(len(means), dtype=np.int32)
+    filled = np.where(np.isnan(means), np.nanmin(means) - 1, means)
+    return rankdata(-filled, method="min").astype(np.int32)
+
+
+def _concat_results(first: Mapping, second: Mapping) -> dict:
+    """Candidates of ``first`` then ``second`` in one cv_results_ dict."""
+    params = list(first["params"]) + list(second["params"])
+    merged: dict = {}
+    for key in second:
+        if key.startswith("param_") or key == "params" or key.startswith("rank_"):
+            continue
+        if key not in first:
+            raise ValueError(f"Cannot merge results: earlier results lack {key!r}.")
+        merged[key] = np.concatenate([np.asarray(first[key]), np.asarray(second[key])])
+    for key, column in compat.param_columns(params):
+        merged[key] = column
+    merged["params"] = params
+    return merged
+
+
+def _replace_results(target: dict, source: Mapping, n_splits: int) -> None:
+    """Make ``target`` hold ``source`` with fresh ranks, updating it in place.
+
+    ``BaseSearchCV.fit`` keeps the dict returned by ``evaluate_candidates`` as
+    ``cv_results_`` and picks ``best_index_`` from it, so changing the object
+    itself is what carries earlier evaluations into the fitted attributes.
+    """
+    del n_splits
+    new = dict(source)
+    for key in list(new):
+        if key.startswith("mean_test_"):
+            new["rank_test_" + key[len("mean_test_") :]] = _rank(new[key])
+    target.clear()
+    target.update(new)
+
+
+def _check_param_names(estimator, space: SearchSpace) -> None:
+    """Fail early when a parameter name does not exist on the estimator."""
+    if not hasattr(estimator, "get_params"):
+        return
+    valid = set(estimator.get_params(deep=True))
+    for branch in space._branches:
+        for name in branch:
+            if name in valid or _set_by_sibling(name, branch):
+                continue
+            raise ValueError(
+                f"Invalid parameter {name!r} for estimator {type(estimator).__name__}"
+                f" in param_distributions. Valid parameters are: {sorted(valid)!r}."
+            )
+
+
+def _set_by_sibling(name: str, branch: Mapping) -> bool:
+    """True when ``a__b`` is valid because ``a`` itself is searched over.
+
+    With ``{"clf": [SVC()], "clf__gamma": [...]}`` the name ``clf__gamma``
+    refers to the estimators listed for ``clf``, not to the original step.
+    """
+    parts = name.split("__")
+    for i in range(1, len(parts)):
+        prefix, rest = "__".join(parts[:i]), "__".join(parts[i:])
+        if prefix in branch:
+            values = branch[prefix]
+            if not isinstance(values, (list, tuple, np.ndarray)):
+                return True
+            return all(
+                hasattr(v, "get_params") and rest in v.get_params(deep=True)
+                for v in values
+                if v is not None and v != "passthrough"
+            ) or any(not hasattr(v, "get_params") for v in values)
+    return False
+
+
+def _print_progress(search, scores, n_done, elapsed) -> None:
+    finite = scores[np.isfinite(scores)]
+    best = f"{finite.max():.5g}" if finite.size else "n/a"
+    rate = elapsed / max(n_done, 1)
+    remaining = rate * max(search.n_iter - n_done, 0)
+    print(
+        f"[{type(search).__name__}] {n_done}/{search.n_iter} candidates, "
+        f"best {best}, elapsed {elapsed:.1f}s, remaining ~{remaining:.0f}s",
+        flush=True,
+    )

@@ -1,0 +1,167 @@
+"""Steering a running search: the state callbacks see, and ready-made callbacks.
+
+A callback is any callable taking a :class:`SearchState`. It is called after
+every batch of candidates; returning ``True`` (or raising ``StopIteration``)
+stops the search cleanly, and the search then refits on what it has.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["NoImprovement", "SearchState", "TargetScore", "TimeBudget"]
+
+
+@dataclass(frozen=True)
+class SearchState:
+    """A read-only view of a search's results so far.
+
+    The same schema for every skhypertune searcher.
+
+    Attributes
+    ----------
+    estimator : BaseSearchCV
+        The search being fitted (read its parameters, do not change them).
+    n_evaluated : int
+        Candidates evaluated so far, including those from a warm start or a
+        checkpoint.
+    n_iter : int
+        The candidate budget.
+    batch : int
+        Index of the batch (generation, halving iteration) just finished.
+    elapsed : float
+        Seconds since the search started.
+    params : tuple of dict
+        Parameters of every evaluated candidate, in evaluation order.
+    scores : ndarray of shape (n_evaluated,)
+        The optimised metric's mean test score per candidate; NaN for failed
+        fits. The array is read-only.
+    best_index : int or None
+        Index into ``params``/``scores`` of the best candidate so far, None
+        while every candidate failed.
+    best_score : float
+        Its score (NaN while every candidate failed).
+    best_params : dict or None
+        Its parameters.
+    cv_results : Mapping
+        The ``cv_results_`` of this fit so far (read-only mapping).
+    """
+
+    estimator: Any
+    n_evaluated: int
+    n_iter: int
+    batch: int
+    elapsed: float
+    params: tuple
+    scores: np.ndarray
+    best_index: int | None
+    best_score: float
+    best_params: dict | None
+    cv_results: Mapping
+
+
+class TimeBudget:
+    """Stop once the search has run for ``seconds``.
+
+    The batch in flight when the budget runs out still finishes.
+
+    Parameters
+    ----------
+    seconds : float
+        Wall-clock budget for the search (refit excluded).
+
+    Examples
+    --------
+    >>> from skhypertune.callbacks import TimeBudget
+    >>> stop = TimeBudget(60)
+    >>> stop.seconds
+    60
+    """
+
+    def __init__(self, seconds: float):
+        if not isinstance(seconds, (int, float)) or not seconds > 0:
+            raise ValueError(f"seconds must be a positive number, got {seconds!r}.")
+        self.seconds = seconds
+
+    def __call__(self, state: SearchState) -> bool:
+        return state.elapsed >= self.seconds
+
+
+class NoImprovement:
+    """Stop when the best score has not improved for ``n_candidates`` candidates.
+
+    Parameters
+    ----------
+    n_candidates : int
+        Patience, counted in evaluated candidates.
+    min_delta : float, default=0.0
+        Smallest gain that counts as an improvement.
+
+    Examples
+    --------
+    >>> from skhypertune.callbacks import NoImprovement
+    >>> NoImprovement(20, min_delta=1e-4).n_candidates
+    20
+    """
+
+    def __init__(self, n_candidates: int, min_delta: float = 0.0):
+        if not isinstance(n_candidates, int) or n_candidates < 1:
+            raise ValueError(
+                f"n_candidates must be a positive integer, got {n_candidates!r}."
+            )
+        if not min_delta >= 0:
+            raise ValueError(f"min_delta must be >= 0, got {min_delta!r}.")
+        self.n_candidates = n_candidates
+        self.min_delta = min_delta
+
+    def __call__(self, state: SearchState) -> bool:
+        scores = np.where(np.isnan(state.scores), -np.inf, state.scores)
+        if scores.size == 0 or not np.isfinite(scores).any():
+            return state.n_evaluated >= self.n_candidates
+        best_so_far = np.maximum.accumulate(scores)
+        final = best_so_far[-1]
+        # First index where the running best came within min_delta of the end.
+        reached = int(np.argmax(best_so_far >= final - self.min_delta))
+        if self.min_delta > 0:
+            # An improvement only counts when it beats the earlier best by delta.
+            last = 0
+            for i in range(1, len(best_so_far)):
+                if best_so_far[i] > best_so_far[last] + self.min_delta:
+                    last = i
+            reached = last
+        return len(scores) - 1 - reached >= self.n_candidates
+
+
+class TargetScore:
+    """Stop once a candidate reaches ``score``.
+
+    Parameters
+    ----------
+    score : float
+        Target for the optimised metric (higher is better, as in scikit-learn:
+        use e.g. ``-0.1`` for ``neg_mean_squared_error``).
+
+    Examples
+    --------
+    >>> from skhypertune.callbacks import TargetScore
+    >>> TargetScore(0.95).score
+    0.95
+    """
+
+    def __init__(self, score: float):
+        if not isinstance(score, (int, float)) or math.isnan(score):
+            raise ValueError(f"score must be a number, got {score!r}.")
+        self.score = score
+
+    def __call__(self, state: SearchState) -> bool:
+        return bool(np.isfinite(state.best_score) and state.best_score >= self.score)
+
+
+def _now() -> float:
+    return time.monotonic()

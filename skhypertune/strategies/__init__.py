@@ -1,0 +1,12 @@
+"""Pure ask/tell search strategies over points of the unit cube.
+
+Nothing in this package knows about estimators, cross-validation or joblib:
+a strategy is given a :class:`~skhypertune.space.SearchSpace` and a random
+generator, proposes points with :meth:`Strategy.ask` and learns from
+:meth:`Strategy.tell`. Scores are "higher is better"; NaN marks a failed
+evaluation.
+"""
+
+from ._base import RandomStrategy, Strategy
+
+__all__ = ["RandomStrategy", "Strategy"]

@@ -1,0 +1,67 @@
+"""The ask/tell protocol every strategy follows."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..space import SearchSpace
+
+
+class Strategy:
+    """Base class of ask/tell strategies.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space to search; points are rows of the ``space.n_dims``-dimensional
+        unit cube.
+    random_state : numpy.random.RandomState
+        The only source of randomness; the search loop derives it from the
+        user's ``random_state`` with :func:`sklearn.utils.check_random_state`.
+
+    Notes
+    -----
+    The search loop calls ``ask(n)`` and later ``tell(points, scores)`` with
+    the points it really evaluated (it may drop duplicates, add the user's
+    seed points, or replay a checkpoint). ``tell`` may therefore receive points
+    the strategy never proposed, and must accept NaN scores (failed fits).
+    """
+
+    def __init__(self, space: SearchSpace, random_state: np.random.RandomState):
+        self.space = space
+        self.random_state = random_state
+        self.X_ = np.empty((0, space.n_dims))
+        self.y_ = np.empty(0)
+
+    def ask(self, n: int) -> np.ndarray:
+        """Propose ``n`` points as an ``(n, space.n_dims)`` array."""
+        raise NotImplementedError
+
+    def tell(self, points: np.ndarray, scores: np.ndarray) -> None:
+        """Record evaluated points and their scores (higher is better, NaN failed)."""
+        points = np.atleast_2d(np.asarray(points, dtype=float))
+        scores = np.asarray(scores, dtype=float).ravel()
+        if points.shape[0] != scores.shape[0]:
+            raise ValueError(
+                f"tell got {points.shape[0]} points but {scores.shape[0]} scores."
+            )
+        scores = np.where(np.isfinite(scores), scores, np.nan)
+        self.X_ = np.vstack([self.X_, points])
+        self.y_ = np.concatenate([self.y_, scores])
+
+
+class RandomStrategy(Strategy):
+    """Uniform random search over the unit cube (what RandomizedSearchCV does).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skhypertune.space import SearchSpace
+    >>> from skhypertune.strategies import RandomStrategy
+    >>> space = SearchSpace({"a": [1, 2, 3]})
+    >>> RandomStrategy(space, np.random.RandomState(0)).ask(2).shape
+    (2, 1)
+    """
+
+    def ask(self, n: int) -> np.ndarray:
+        return self.space.sample(n, self.random_state, method="random")
