@@ -1,0 +1,176 @@
+"""The shared loop: budget, duplicates, seeding, warm start, validation."""
+
+import numpy as np
+import pytest
+from scipy.stats import loguniform, randint
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
+
+from skhypertune.callbacks import SearchState
+
+
+def _fit(cls, data, space, **kw):
+    X, y = data
+    return cls(LogisticRegression(), space, random_state=0, **kw).fit(X, y)
+
+
+def test_budget_batches_and_batch_column(random_search_cls, tiny_classification):
+    search = _fit(
+        random_search_cls,
+        tiny_classification,
+        {"C": loguniform(1e-3, 1e3)},
+        n_iter=7,
+        batch_size=3,
+    )
+    assert len(search.cv_results_["params"]) == 7
+    assert search.cv_results_["batch"].tolist() == [0, 0, 0, 1, 1, 1, 2]
+    assert search.n_evaluated_ == 7
+    assert search.best_score_ == pytest.approx(
+        np.nanmax(search.cv_results_["mean_test_score"])
+    )
+
+
+def test_never_refits_a_duplicate(random_search_cls, tiny_classification):
+    space = {"C": [0.1, 1.0, 10.0], "fit_intercept": [True, False]}
+    with pytest.warns(UserWarning, match="only 6 distinct"):
+        search = _fit(random_search_cls, tiny_classification, space, n_iter=20)
+    keys = [tuple(sorted(p.items())) for p in search.cv_results_["params"]]
+    assert len(keys) == 6 == len(set(keys))
+
+
+def test_integer_space_duplicates_are_skipped(random_search_cls, tiny_classification):
+    X, y = tiny_classification
+    search = random_search_cls(
+        DecisionTreeClassifier(random_state=0),
+        {"max_depth": randint(1, 5), "min_samples_leaf": randint(1, 4)},
+        n_iter=12,
+        random_state=3,
+    ).fit(X, y)
+    params = [tuple(sorted(p.items())) for p in search.cv_results_["params"]]
+    assert len(params) == 12 == len(set(params))
+
+
+def test_initial_params_are_evaluated_first(random_search_cls, tiny_classification):
+    seeds = [{"C": 1.0}, {"C": 0.01}]
+    search = _fit(
+        random_search_cls,
+        tiny_classification,
+        {"C": loguniform(1e-3, 1e3)},
+        n_iter=5,
+        initial_params=seeds,
+    )
+    got = [p["C"] for p in search.cv_results_["params"][:2]]
+    assert got == pytest.approx([1.0, 0.01])
+
+
+def test_initial_params_outside_the_space_are_refused(
+    random_search_cls, tiny_classification
+):
+    with pytest.raises(ValueError, match=r"initial_params\[0\].*'C'"):
+        _fit(
+            random_search_cls,
+            tiny_classification,
+            {"C": loguniform(1e-3, 1e3)},
+            n_iter=3,
+            initial_params=[{"C": 1e9}],
+        )
+
+
+def test_same_seed_same_results(random_search_cls, tiny_classification):
+    space = {"C": loguniform(1e-3, 1e3), "fit_intercept": [True, False]}
+    a = _fit(random_search_cls, tiny_classification, space, n_iter=6)
+    b = _fit(random_search_cls, tiny_classification, space, n_iter=6, n_jobs=2)
+    assert a.cv_results_["params"] == b.cv_results_["params"]
+    np.testing.assert_array_equal(
+        a.cv_results_["mean_test_score"], b.cv_results_["mean_test_score"]
+    )
+
+
+def test_warm_start_continues_without_refitting(random_search_cls, tiny_classification):
+    X, y = tiny_classification
+    search = random_search_cls(
+        LogisticRegression(), {"C": loguniform(1e-3, 1e3)}, n_iter=4, random_state=0
+    ).fit(X, y)
+    first = list(search.cv_results_["params"])
+    first_scores = search.cv_results_["mean_test_score"].copy()
+    search.set_params(n_iter=9, warm_start=True).fit(X, y)
+    res = search.cv_results_
+    assert len(res["params"]) == 9
+    assert res["params"][:4] == first
+    np.testing.assert_array_equal(res["mean_test_score"][:4], first_scores)
+    # Only the new candidates were fitted in the second call: their batches
+    # continue the numbering instead of restarting at 0.
+    assert res["batch"].tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4]
+    assert res["rank_test_score"].min() == 1
+    assert search.best_index_ == int(np.argmin(res["rank_test_score"]))
+    assert search.best_params_ == res["params"][search.best_index_]
+
+
+def test_warm_start_refuses_a_changed_space(random_search_cls, tiny_classification):
+    X, y = tiny_classification
+    search = random_search_cls(
+        LogisticRegression(), {"C": [0.1, 1.0]}, n_iter=2, warm_start=True
+    ).fit(X, y)
+    search.set_params(param_distributions={"C": [0.5, 5.0]}, n_iter=4)
+    with pytest.raises(ValueError, match="param_distributions changed"):
+        search.fit(X, y)
+
+
+def test_callback_sees_state_and_stops(random_search_cls, tiny_classification):
+    seen = []
+
+    def stop_after_two_batches(state):
+        assert isinstance(state, SearchState)
+        assert not state.scores.flags.writeable
+        seen.append(state.n_evaluated)
+        return state.batch == 1
+
+    search = _fit(
+        random_search_cls,
+        tiny_classification,
+        {"C": loguniform(1e-3, 1e3)},
+        n_iter=10,
+        callbacks=[stop_after_two_batches],
+    )
+    assert seen == [2, 4]
+    assert len(search.cv_results_["params"]) == 4
+    assert hasattr(search, "best_estimator_")
+
+
+def test_unknown_parameter_name_fails_before_fitting(
+    random_search_cls, tiny_classification
+):
+    with pytest.raises(ValueError, match="Invalid parameter 'Cee'"):
+        _fit(random_search_cls, tiny_classification, {"Cee": [1.0]}, n_iter=1)
+
+
+def test_parameters_of_a_searched_step_are_accepted(
+    random_search_cls, tiny_classification
+):
+    X, y = tiny_classification
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())])
+    space = [
+        {"clf": [SVC()], "clf__gamma": loguniform(1e-3, 1e1)},
+        {"clf": [LogisticRegression()], "clf__C": loguniform(1e-3, 1e1)},
+    ]
+    search = random_search_cls(pipe, space, n_iter=4, random_state=0).fit(X, y)
+    for params in search.cv_results_["params"]:
+        if isinstance(params["clf"], SVC):
+            assert set(params) == {"clf", "clf__gamma"}
+        else:
+            assert set(params) == {"clf", "clf__C"}
+
+
+def test_multimetric_needs_a_refit_metric(random_search_cls, tiny_classification):
+    with pytest.raises(ValueError, match="refit"):
+        _fit(
+            random_search_cls,
+            tiny_classification,
+            {"C": [0.1, 1.0]},
+            n_iter=2,
+            scoring=["accuracy", "f1"],
+            refit=False,
+        )
