@@ -1,0 +1,446 @@
+"""Bayesian optimisation with a Gaussian process: the strategy of BayesSearchCV.
+
+Outline of one proposal (``ask``):
+
+1. Until ``n_initial_points`` observations exist, serve a scrambled Sobol
+   design (space-filling, snapped to valid values).
+2. Otherwise warp the scores (failed fits get the worst observed score, so
+   the model learns to avoid their region), encode the points for the GP
+   (categorical coordinates one-hot, one shared length scale per parameter;
+   inactive coordinates of a conditional space constant) and fit the
+   :class:`~skhypertune.strategies._gp.GaussianProcess`.
+3. Score many candidates with the logarithm of expected improvement: random
+   points of the cube and perturbations of the best observations, then
+   polish the most promising ones with a shrinking local search.
+4. Return the best candidate whose parameter set was never evaluated. For a
+   batch, add it to the model with its predicted mean ("kriging believer")
+   and repeat, so the batch spreads out.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import erfcx, ndtr
+
+from ..space import SearchSpace
+from ._base import Strategy
+from ._gp import GaussianProcess
+
+__all__ = ["GPStrategy", "log_expected_improvement"]
+
+_SQRT_HALF_PI = math.sqrt(math.pi / 2.0)
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+_EPS = 1e-9
+
+_BLAS = None
+
+
+def _single_thread_blas():
+    """Context manager limiting BLAS to one thread.
+
+    The matrices here have at most a few hundred rows: threading them costs
+    more than it saves, and next to parallel CV fits it is far slower.
+    """
+    global _BLAS
+    if _BLAS is None:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas")
+
+
+def log_expected_improvement(mean, std, best, xi: float = 0.0) -> np.ndarray:
+    """Logarithm of the expected improvement over ``best`` (maximisation).
+
+    Stable far below the incumbent, where the improvement itself underflows
+    to zero but candidates must still be ranked.
+    """
+    std = np.maximum(np.asarray(std, dtype=float), 1e-12)
+    z = (np.asarray(mean, dtype=float) - best - xi) / std
+    out = np.empty_like(z)
+    hi = z > -5.0
+    zh = z[hi]
+    h = zh * ndtr(zh) + np.exp(-0.5 * zh * zh) / math.sqrt(2.0 * math.pi)
+    out[hi] = np.log(np.maximum(h, 1e-300))
+    zl = z[~hi]
+    # For z < 0: h(z) = phi(z) * (1 - |z| * erfcx(|z| / sqrt(2)) * sqrt(pi / 2))
+    ratio = -zl * erfcx(-zl / math.sqrt(2.0)) * _SQRT_HALF_PI
+    tail = -np.expm1(np.log(ratio))
+    out[~hi] = -0.5 * zl * zl - _LOG_SQRT_2PI + np.log(np.maximum(tail, 1e-300))
+    return out + np.log(std)
+
+
+class _Geometry:
+    """Vectorised views of a SearchSpace: snapping, activity, GP features."""
+
+    def __init__(self, space: SearchSpace):
+        self.space = space
+        dims = space.dimensions
+        self.kinds = [d.kind for d in dims]
+        self.levels = [d.n_levels for d in dims]
+        self.branch = [d.branch for d in dims]
+        self.n_branches = space.n_branches
+        self.categorical = np.array([k == "categorical" for k in self.kinds])
+        # Integer coordinates with a scipy distribution snap in one vectorised
+        # call; others (empirical samples) fall back to the space's own snap.
+        self.fast_int = []
+        self.slow = []
+        for j, d in enumerate(dims):
+            if d.kind == "integer":
+                if hasattr(d.prior, "ppf") and hasattr(d.prior, "cdf"):
+                    lo, hi = (float(b) for b in d.prior.support())
+                    self.fast_int.append((j, d.prior, lo, hi))
+                else:
+                    self.slow.append(j)
+        # GP feature columns: one per numeric coordinate, a scaled one-hot
+        # block per categorical (distance 1 between two levels); constant
+        # coordinates (a single level) are dropped.
+        cols, groups, g = [], [], 0
+        for j, d in enumerate(dims):
+            if d.kind == "categorical":
+                if (d.n_levels or 1) < 2:
+                    continue
+                cols.append((j, d.n_levels))
+                groups.extend([g] * d.n_levels)
+            else:
+                cols.append((j, 0))
+                groups.append(g)
+            g += 1
+        self.cols = cols
+        self.groups = np.array(groups, dtype=int)
+        self.n_features = len(groups)
+        self.numeric = np.array([k != "categorical" for k in self.kinds])
+
+    def active(self, U: np.ndarray) -> np.ndarray:
+        if self.n_branches <= 1:
+            return np.ones(U.shape, dtype=bool)
+        b = np.minimum(
+            (np.clip(U[:, 0], 0.0, 1.0) * self.n_branches).astype(int),
+            self.n_branches - 1,
+        )
+        mask = np.ones(U.shape, dtype=bool)
+        for j, br in enumerate(self.branch):
+            if br is not None:
+                mask[:, j] = b == br
+        return mask
+
+    def snap(self, U: np.ndarray) -> np.ndarray:
+        """Same result as ``space.snap`` but vectorised per coordinate."""
+        U = np.clip(np.array(U, dtype=float, ndmin=2), 0.0, 1.0)
+        for j, kind in enumerate(self.kinds):
+            if kind == "categorical":
+                k = self.levels[j]
+                U[:, j] = (np.minimum((U[:, j] * k).astype(int), k - 1) + 0.5) / k
+        for j, prior, lo, hi in self.fast_int:
+            x = np.clip(prior.ppf(np.clip(U[:, j], _EPS, 1.0 - _EPS)), lo, hi)
+            x = np.floor(x + 0.5)
+            U[:, j] = np.clip((prior.cdf(x - 1) + prior.cdf(x)) / 2.0, 0.0, 1.0)
+        if self.slow:
+            dims = self.space.dimensions
+            for j in self.slow:
+                U[:, j] = [dims[j].snap(x) for x in U[:, j]]
+        U[~self.active(U)] = 0.5
+        return U
+
+    def features(self, U: np.ndarray) -> np.ndarray:
+        """GP inputs for snapped points."""
+        active = self.active(U)
+        F = np.zeros((len(U), self.n_features))
+        c = 0
+        for j, k in self.cols:
+            if k == 0:
+                F[:, c] = U[:, j]
+                c += 1
+            else:
+                level = np.minimum((U[:, j] * k).astype(int), k - 1)
+                block = np.zeros((len(U), k))
+                block[np.arange(len(U)), level] = math.sqrt(0.5)
+                block[~active[:, j]] = 0.0
+                F[:, c : c + k] = block
+                c += k
+        return F
+
+
+def _warp(y: np.ndarray, how: str) -> np.ndarray:
+    """Transform finite scores before the GP sees them (order preserving)."""
+    if how == "rank":
+        from scipy.special import ndtri
+        from scipy.stats import rankdata
+
+        r = rankdata(y, method="average")
+        return ndtri((r - 0.5) / len(y))
+    if how == "clip":
+        # Pull the lower tail (failed or terrible configurations) in, so it
+        # does not dominate the standardisation; keeps magnitudes elsewhere.
+        med = np.median(y)
+        q = np.percentile(y, [25, 75])
+        spread = max(q[1] - q[0], 1e-12)
+        lo = med - 2.0 * spread
+        below = y < lo
+        out = y.copy()
+        out[below] = lo - spread * np.log1p((lo - y[below]) / spread)
+        return out
+    return y
+
+
+class GPStrategy(Strategy):
+    """Gaussian-process Bayesian optimisation with expected improvement.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space to search.
+    random_state : numpy.random.RandomState
+        The only source of randomness.
+    n_initial_points : int, default=10
+        Observations gathered from a scrambled Sobol design before the model
+        is used. Points told from elsewhere (seeds, earlier fits) count.
+    xi : float, default=0.01
+        Exploration margin of expected improvement, in units of the standard
+        deviation of the (warped) scores.
+    warp : {"clip", "rank", "none"}, default="clip"
+        How scores are transformed before the GP sees them.
+    max_train : int, default=200
+        Observations the GP is conditioned on at most; beyond it the best half
+        and a random selection of the rest are kept, so the cost per proposal
+        stops growing.
+    max_fit : int, default=100
+        Observations the hyperparameters are fitted on at most.
+    n_candidates : int, default=512
+        Random candidates scored per proposal (plus local perturbations of
+        the best observations and a polishing search).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import uniform
+    >>> from skhypertune.space import SearchSpace
+    >>> from skhypertune.strategies.bayes import GPStrategy
+    >>> space = SearchSpace({"x": uniform(-2, 4)})
+    >>> strategy = GPStrategy(space, np.random.RandomState(0), n_initial_points=4)
+    >>> for _ in range(10):
+    ...     u = strategy.ask(1)
+    ...     x = space.decode(u[0])["x"]
+    ...     strategy.tell(u, [-(x - 0.5) ** 2])
+    >>> bool(abs(space.decode(strategy.X_[np.argmax(strategy.y_)])["x"] - 0.5) < 0.1)
+    True
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        random_state: np.random.RandomState,
+        *,
+        n_initial_points: int = 10,
+        xi: float = 0.01,
+        warp: str = "clip",
+        max_train: int = 200,
+        max_fit: int = 100,
+        n_candidates: int = 512,
+    ):
+        super().__init__(space, random_state)
+        self.n_initial_points = n_initial_points
+        self.xi = xi
+        self.warp = warp
+        self.max_train = max_train
+        self.max_fit = max_fit
+        self.n_candidates = n_candidates
+        self._geo = _Geometry(space)
+        self._told_keys: set = set()
+        self._design: np.ndarray | None = None
+        self._design_pos = 0
+        self._theta: np.ndarray | None = None
+        self._n_fits = 0
+
+    # -- ask / tell ---------------------------------------------------------
+    def tell(self, points, scores) -> None:
+        points = self._geo.snap(np.atleast_2d(np.asarray(points, dtype=float)))
+        super().tell(points, scores)
+        for u in points:
+            self._told_keys.add(self.space.key(u))
+
+    def ask(self, n: int) -> np.ndarray:
+        n = int(n)
+        if n <= 0:
+            return np.empty((0, self.space.n_dims))
+        with _single_thread_blas():
+            return self._ask(n)
+
+    def _ask(self, n: int) -> np.ndarray:
+        chosen: list[np.ndarray] = []
+        keys: set = set()
+        rng = self.random_state
+        while len(chosen) < n and len(self.y_) + len(chosen) < self.n_initial_points:
+            u = self._next_design_point(keys)
+            if u is None:
+                break
+            chosen.append(u)
+        if len(chosen) < n:
+            finite = self.y_[np.isfinite(self.y_)]
+            if len(finite) < 2 or np.ptp(finite) <= 0:
+                # Nothing to model yet (all failed or all equal): spread out.
+                while len(chosen) < n:
+                    chosen.append(self._space_filling_point(chosen, keys))
+            else:
+                chosen.extend(self._model_points(n - len(chosen), keys, chosen, rng))
+        return np.array(chosen).reshape(-1, self.space.n_dims)
+
+    # -- phases -------------------------------------------------------------
+    def _next_design_point(self, keys: set) -> np.ndarray | None:
+        if self._design is None:
+            self._design = self.space.sample(
+                max(self.n_initial_points, 1), self.random_state, method="sobol"
+            )
+        while self._design_pos < len(self._design):
+            u = self._design[self._design_pos]
+            self._design_pos += 1
+            k = self.space.key(u)
+            if k not in self._told_keys and k not in keys:
+                keys.add(k)
+                return u
+        return None
+
+    def _space_filling_point(self, chosen, keys: set) -> np.ndarray:
+        """The random candidate farthest from everything evaluated or chosen."""
+        cand = self._geo.snap(self.random_state.rand(256, self.space.n_dims))
+        ref = np.vstack([self.X_] + [np.atleast_2d(c) for c in chosen])
+        if len(ref):
+            F, R = self._geo.features(cand), self._geo.features(ref)
+            d2 = ((F[:, None, :] - R[None, :, :]) ** 2).sum(-1).min(1)
+            order = np.argsort(-d2, kind="stable")
+        else:
+            order = np.arange(len(cand))
+        return self._first_unseen(cand, order, keys)
+
+    def _first_unseen(self, cand: np.ndarray, order, keys: set) -> np.ndarray:
+        for i in order:
+            k = self.space.key(cand[i])
+            if k not in self._told_keys and k not in keys:
+                keys.add(k)
+                return cand[i]
+        for _ in range(20):
+            # Every candidate was evaluated already (a small discrete space):
+            # try fresh random points.
+            for u in self._geo.snap(self.random_state.rand(64, self.space.n_dims)):
+                k = self.space.key(u)
+                if k not in self._told_keys and k not in keys:
+                    keys.add(k)
+                    return u
+        return cand[order[0]]  # the space is exhausted; the search loop stops
+
+    def _training_data(self, rng):
+        y = self.y_.copy()
+        finite = np.isfinite(y)
+        y[~finite] = np.min(y[finite])
+        X = self.X_
+        if len(y) > self.max_train:
+            order = np.argsort(-y, kind="stable")
+            n_best = self.max_train // 2
+            rest = rng.choice(order[n_best:], self.max_train - n_best, replace=False)
+            idx = np.sort(np.concatenate([order[:n_best], rest]))
+            X, y = X[idx], y[idx]
+        return X, _warp(y, self.warp)
+
+    def _fit_model(self, X, y, rng) -> GaussianProcess:
+        gp = GaussianProcess(self._geo.groups)
+        F = self._geo.features(X)
+        n = len(y)
+        # Random restarts while data is scarce and the optimum may jump; then
+        # warm starts from the previous optimum are enough.
+        n_restarts = 2 if (self._theta is None or n <= 30) else 0
+        if n > self.max_fit:
+            order = np.argsort(-y, kind="stable")
+            n_best = self.max_fit // 2
+            rest = rng.choice(order[n_best:], self.max_fit - n_best, replace=False)
+            idx = np.concatenate([order[:n_best], rest])
+            gp.fit(
+                F[idx],
+                y[idx],
+                theta0=self._theta,
+                n_restarts=n_restarts,
+                random_state=rng,
+                maxiter=50,
+            )
+            gp.fit(F, y, theta0=gp.theta_, optimize=False)
+        else:
+            gp.fit(
+                F,
+                y,
+                theta0=self._theta,
+                n_restarts=n_restarts,
+                random_state=rng,
+                maxiter=100,
+            )
+        self._theta = gp.theta_
+        self._n_fits += 1
+        return gp
+
+    def _model_points(self, n: int, keys: set, chosen, rng) -> list[np.ndarray]:
+        X, y = self._training_data(rng)
+        gp = self._fit_model(X, y, rng)
+        if chosen:
+            # Design points of this batch are pending: believe their mean.
+            C = np.array(chosen)
+            F = self._geo.features(C)
+            gp = gp.condition_on(F, gp.predict(F)[0])
+        best = float(np.max(y))
+        xi = self.xi * float(np.std(y)) if len(y) > 1 else 0.0
+        top = X[np.argsort(-y, kind="stable")[:5]]
+        base = self._candidates(top, rng)
+        out = []
+        for i in range(n):
+            cand = base
+            acq = self._acquisition(gp, cand, best, xi)
+            cand, acq = self._polish(gp, cand, acq, best, xi, rng)
+            order = np.argsort(-acq, kind="stable")
+            u = self._first_unseen(cand, order, keys)
+            out.append(u)
+            if i + 1 < n:
+                f = self._geo.features(u[None, :])
+                gp = gp.condition_on(f, gp.predict(f)[0])
+        return out
+
+    # -- acquisition --------------------------------------------------------
+    def _acquisition(self, gp, U, best, xi) -> np.ndarray:
+        mean, std = gp.predict(self._geo.features(U))
+        return log_expected_improvement(mean, std, best, xi)
+
+    def _perturb(self, centres: np.ndarray, n_each: int, scales, rng, cat_prob):
+        """Gaussian steps on numeric coordinates, level flips on categoricals."""
+        d = self.space.n_dims
+        P = np.repeat(centres, n_each, axis=0)
+        m = len(P)
+        sigma = rng.choice(np.asarray(scales), size=(m, 1))
+        step = rng.standard_normal((m, d)) * sigma
+        move = rng.rand(m, d) < 0.5
+        num = self._geo.numeric
+        P[:, num] += np.where(move[:, num], step[:, num], 0.0)
+        cat = self._geo.categorical
+        if cat.any() and cat_prob > 0:
+            flip = (rng.rand(m, d) < cat_prob) & cat[None, :]
+            P[flip] = rng.rand(int(flip.sum()))
+        # Reflect at the cube's faces rather than piling points on them.
+        P = np.abs(P)
+        P = 1.0 - np.abs(1.0 - P)
+        return self._geo.snap(P)
+
+    def _candidates(self, top: np.ndarray, rng) -> np.ndarray:
+        d = self.space.n_dims
+        n_cat = int(self._geo.categorical.sum())
+        cat_prob = 1.0 / max(n_cat, 1)
+        parts = [self._geo.snap(rng.rand(self.n_candidates, d))]
+        if len(top):
+            parts.append(self._perturb(top, 64, (0.02, 0.05, 0.1, 0.2), rng, cat_prob))
+        return np.vstack(parts)
+
+    def _polish(self, gp, cand, acq, best, xi, rng):
+        """Shrinking local search around the most promising candidates."""
+        for scale in (0.05, 0.015, 0.004):
+            idx = np.argsort(-acq, kind="stable")[:5]
+            local = self._perturb(cand[idx], 24, (scale,), rng, 0.0)
+            local_acq = self._acquisition(gp, local, best, xi)
+            cand = np.vstack([cand, local])
+            acq = np.concatenate([acq, local_acq])
+        return cand, acq
