@@ -711,10 +711,11 @@ def run_one(task: Task, searcher: Searcher, budget: int, seed: int) -> RunResult
         row.n_evaluated = len(ev.params)
         row.n_proposed = ev.n_proposed
         row.duplicate_rate = duplicate_rate(ev.params, ev.n_proposed)
-        row.best_cv = float(np.nanmax(ev.scores))
+        # Rounded so that peers averaging folds differently tie exactly.
+        row.best_cv = round(float(np.nanmax(ev.scores)), 10)
         row.fit_score_time = float(np.sum(ev.fit_score_time))
-        row.test_score = float(
-            get_scorer(task.scoring)(search.best_estimator_, X_te, y_te)
+        row.test_score = round(
+            float(get_scorer(task.scoring)(search.best_estimator_, X_te, y_te)), 10
         )
         refit = 0.0 if math.isnan(row.refit_time) else row.refit_time
         row.overhead_ms = (
