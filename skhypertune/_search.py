@@ -12,6 +12,7 @@ stop on budgets and callbacks, and carry earlier evaluations over.
 from __future__ import annotations
 
 import math
+import os
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -21,9 +22,12 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import rankdata
+from sklearn.base import is_classifier
+from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 
 from . import _sklearn_compat as compat
+from . import checkpoint as _checkpoint
 from .callbacks import SearchState
 from .space import SearchSpace
 from .strategies import Strategy
@@ -39,7 +43,9 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
 
     Subclasses implement ``_make_strategy(space, rng)`` and may override
     ``_batch_size()``; everything else (budget, duplicate skipping, seeding,
-    callbacks, time limit, warm start) lives here.
+    callbacks, time limit, warm start, checkpoint and resume, failing fits)
+    lives here. Subclasses must list ``checkpoint=None`` in their own
+    ``__init__`` and pass it on, like the other shared parameters.
     """
 
     _parameter_constraints: dict = {
@@ -51,6 +57,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         "callbacks": [list, tuple, callable, None],
         "max_time": [compat.Interval(Real, 0, None, closed="neither"), None],
         "warm_start": ["boolean"],
+        "checkpoint": [str, os.PathLike, None],
     }
 
     #: Name of the cv_results_ column telling which batch a candidate came from.
@@ -75,6 +82,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         callbacks=None,
         max_time=None,
         warm_start=False,
+        checkpoint=None,
     ):
         super().__init__(
             estimator=estimator,
@@ -94,6 +102,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         self.callbacks = callbacks
         self.max_time = max_time
         self.warm_start = warm_start
+        self.checkpoint = checkpoint
 
     # -- hooks for subclasses ---------------------------------------------
     def _make_strategy(
@@ -164,11 +173,39 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         """
         self._validate_params()
         self._validate_search()
+        self._n_splits = _count_splits(self, X, y, params)
+        checkpoint = getattr(self, "checkpoint", None)
+        if checkpoint is not None and not str(os.fspath(checkpoint)).strip():
+            raise ValueError("checkpoint must be a file path, got an empty string.")
+        self._data_digest = (
+            _checkpoint.data_digest(X, y, params) if checkpoint is not None else None
+        )
         return super().fit(X, y, **params)
 
     # -- the loop ---------------------------------------------------------
     def _run_search(self, evaluate_candidates, callback_ctx=None):
         """Ask, decode, evaluate and tell until the budget is spent."""
+        path = getattr(self, "checkpoint", None)
+        self._checkpoint = (
+            _checkpoint.Checkpoint(
+                path,
+                _checkpoint.settings_fingerprint(
+                    self, getattr(self, "_data_digest", None)
+                ),
+                self._space,
+            )
+            if path is not None
+            else None
+        )
+        try:
+            with compat.tolerate_failed_batches() as failures:
+                self._search_loop(evaluate_candidates, callback_ctx, failures)
+        finally:
+            if self._checkpoint is not None:
+                self._checkpoint.close()
+            del self._checkpoint
+
+    def _search_loop(self, evaluate_candidates, callback_ctx, failures):
         start = time.monotonic()
         space = self._space
         rng = check_random_state(self.random_state)
@@ -181,6 +218,9 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         all_params = list(prev_results["params"]) if prev_results else []
         if len(points[0]):
             strategy.tell(points[0], scores[0])
+        if self._checkpoint is not None and self._checkpoint.n_records == 0:
+            if prev_results:  # warm start into a new checkpoint file
+                self._checkpoint.append(points[0], prev_results, start=0)
 
         n_target = self.n_iter
         cardinality = space.cardinality()
@@ -190,13 +230,17 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
                 f"sets, fewer than n_iter={self.n_iter}; running "
                 f"{int(cardinality)} candidates.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             n_target = int(cardinality)
 
         seeds = [u for u in self._seed_points if space.key(u) not in seen]
-        search_ctx = compat.search_context(callback_ctx, self)
         n_done = len(points[0])
+        search_ctx = compat.search_context(
+            callback_ctx,
+            self,
+            max_batches=max(math.ceil((n_target - n_done) / self._batch_size()), 1),
+        )
         batch_index = (
             int(prev_results[self._batch_column].max()) + 1
             if (prev_results and len(prev_results.get(self._batch_column, ())) > 0)
@@ -205,35 +249,47 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         results = None
         self._stopped_by_ = None
         while n_done < n_target:
-            if self.max_time is not None and time.monotonic() - start >= self.max_time:
-                self._stopped_by_ = "max_time"
-                break
             n = min(self._batch_size(), n_target - n_done)
             U = self._propose(strategy, seeds, seen, n, rng)
             if len(U) == 0:
                 break  # every distinct parameter set has been evaluated
             candidates = space.decode_many(U)
-            batch_ctx = compat.batch_context(search_ctx, self, len(U) * self.n_splits_)
+            batch_ctx = compat.batch_context(search_ctx, self, len(U) * self._n_splits)
             kwargs = {"callback_ctx": batch_ctx} if batch_ctx is not None else {}
             results = evaluate_candidates(
                 candidates,
                 more_results={self._batch_column: [batch_index] * len(U)},
                 **kwargs,
             )
-            compat.end_context(batch_ctx, self)
+            sklearn_stop = compat.end_context(batch_ctx, self)
             batch_scores = _objective(results, self.refit)[-len(U) :]
+            # Record before anything else can fail: the checkpoint holds every
+            # batch whose evaluation finished.
+            if self._checkpoint is not None:
+                self._checkpoint.append(U, results)
             strategy.tell(U, batch_scores)
             points.append(U)
             scores.append(batch_scores)
             all_params.extend(candidates)
             n_done += len(U)
             self._after_batch(U, candidates, results)
+            if sklearn_stop:
+                self._stopped_by_ = "sklearn callback"
+                break
             if self._should_stop(
                 results, all_params, np.concatenate(scores), batch_index, start
             ):
                 break
+            if len(U) < n:
+                break  # no unseen parameter set could be found
             batch_index += 1
 
+        if (
+            failures.n_fits
+            and failures.n_failed == failures.n_fits
+            and not np.isfinite(scores[0]).any()
+        ):
+            raise ValueError(failures.all_failed_message())
         if results is None:
             # Everything was evaluated earlier; fit() still needs one evaluation
             # in this call, so re-score the best earlier candidate and keep the
@@ -243,14 +299,17 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
                 [prev_results["params"][best]],
                 more_results={self._batch_column: [batch_index]},
             )
-            _replace_results(results, prev_results, n_splits=self.n_splits_)
+            _replace_results(results, prev_results, n_splits=self._n_splits)
         elif prev_results:
             _replace_results(
-                results, _concat_results(prev_results, results), self.n_splits_
+                results, _concat_results(prev_results, results), self._n_splits
             )
+        else:
+            _replace_results(results, results, self._n_splits)
         compat.end_context(search_ctx, self)
         self._search_points_ = np.vstack(points)
         self._search_space_repr_ = repr(self.param_distributions)
+        self._settings_fingerprint_ = _checkpoint.settings_fingerprint(self)
         self.n_evaluated_ = len(results["params"])
 
     def _propose(self, strategy, seeds, seen, n, rng) -> np.ndarray:
@@ -282,7 +341,14 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         return np.array(chosen).reshape(-1, space.n_dims)
 
     def _previous_evaluations(self):
-        """Results and points carried over from an earlier fit (warm start)."""
+        """Results and points carried over from a checkpoint or an earlier fit.
+
+        A non-empty checkpoint wins: it holds everything a previous fit with
+        the same settings finished, including fits of other processes.
+        """
+        ckpt = getattr(self, "_checkpoint", None)
+        if ckpt is not None and ckpt.n_records:
+            return dict(ckpt.results), ckpt.points
         if not (self.warm_start and hasattr(self, "_search_points_")):
             return None, np.empty((0, self._space.n_dims))
         if self._search_space_repr_ != repr(self.param_distributions):
@@ -290,11 +356,26 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
                 "warm_start=True but param_distributions changed since the last "
                 "fit; set warm_start=False to start a new search."
             )
+        # Only what changes the meaning of a score matters here; strategy
+        # parameters and random_state may change between warm-started fits.
+        before = getattr(self, "_settings_fingerprint_", {})
+        now = _checkpoint.settings_fingerprint(self)
+        differ = [
+            k
+            for k in ("estimator", "cv", "scoring", "error_score", "return_train_score")
+            if before.get(k) != now.get(k)
+        ]
+        if differ:
+            raise ValueError(
+                f"warm_start=True but {', '.join(differ)} changed since the last "
+                "fit, so the earlier scores are not comparable; set "
+                "warm_start=False to start a new search."
+            )
         prev = self.cv_results_
         if (
-            f"split{self.n_splits_ - 1}_test_{_metric_name(prev, self.refit)}"
+            f"split{self._n_splits - 1}_test_{_metric_name(prev, self.refit)}"
             not in prev
-            or (f"split{self.n_splits_}_test_{_metric_name(prev, self.refit)}" in prev)
+            or (f"split{self._n_splits}_test_{_metric_name(prev, self.refit)}" in prev)
         ):
             raise ValueError(
                 "warm_start=True but the number of CV splits changed since the "
@@ -310,6 +391,11 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         n_done = len(all_params)
         if self.verbose > 0:
             _print_progress(self, scores, n_done, elapsed)
+        # Checked after each batch, so every fit evaluates at least one batch
+        # and the batch in flight when time runs out still finishes.
+        if self.max_time is not None and elapsed >= self.max_time:
+            self._stopped_by_ = "max_time"
+            return True
         if not self._callbacks:
             return False
         view = np.array(scores, dtype=float)
@@ -378,8 +464,13 @@ def _objective(results: Mapping, refit: Any) -> np.ndarray:
 
 
 def _rank(means: np.ndarray) -> np.ndarray:
-    """scikit-learn's ranking: 1 is best, failures tie with the worst."""
+    """scikit-learn's ranking: 1 is best, failures tie with the worst.
+
+    Unlike scikit-learn, non-finite means (a scorer returning inf) count as
+    failures too, so they never become ``best_index_``.
+    """
     means = np.asarray(means, dtype=float)
+    means = np.where(np.isfinite(means), means, np.nan)
     if np.isnan(means).all():
         return np.ones(len(means), dtype=np.int32)
     filled = np.where(np.isnan(means), np.nanmin(means) - 1, means)
@@ -400,6 +491,19 @@ def _concat_results(first: Mapping, second: Mapping) -> dict:
         merged[key] = column
     merged["params"] = params
     return merged
+
+
+def _count_splits(search, X, y, params: Mapping) -> int:
+    """Number of CV splits, known before the first evaluation.
+
+    scikit-learn < 1.5 sets ``n_splits_`` only after ``_run_search``, and the
+    loop needs it earlier (warm-start checks, callback contexts).
+    """
+    cv = check_cv(search.cv, y, classifier=is_classifier(search.estimator))
+    try:
+        return cv.get_n_splits(X, y, groups=params.get("groups"))
+    except (TypeError, ValueError):
+        return cv.get_n_splits(X, y)
 
 
 def _replace_results(target: dict, source: Mapping, n_splits: int) -> None:

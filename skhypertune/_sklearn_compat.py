@@ -15,13 +15,24 @@ What we rely on:
   and choosing ``best_index_`` from it after ``_run_search`` returns; we
   update it in place to merge earlier evaluations (warm start, resume).
 * ``sklearn.utils._param_validation`` constraint objects.
+* ``evaluate_candidates`` raising through the module-level
+  ``_warn_or_raise_about_fit_failures`` when every fit of one call failed. A
+  model-guided search calls it once per small batch, so a single failing
+  candidate would abort the whole search; :func:`tolerate_failed_batches`
+  turns that into a warning for our loop only (see below).
 """
 
 from __future__ import annotations
 
+import threading
+import warnings
+from collections import Counter
+from contextlib import contextmanager
 from inspect import signature
 
 import sklearn
+from sklearn.exceptions import FitFailedWarning
+from sklearn.model_selection import _search as _sk_search
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
@@ -59,27 +70,112 @@ def batch_context(search_ctx, estimator, n_tasks: int):
     """A callback context for one batch of candidates, or None before 1.9."""
     if search_ctx is None:
         return None
+    if (
+        search_ctx.max_subtasks is not None
+        and len(search_ctx._children_map) >= search_ctx.max_subtasks
+    ):
+        # More batches than planned (short batches in a nearly exhausted
+        # space): the total becomes unknown rather than an error.
+        search_ctx.max_subtasks = None
     return search_ctx.subcontext(
         task_name="batch", max_subtasks=n_tasks, sequential_subtasks=False
     ).call_on_fit_task_begin(estimator=estimator)
 
 
-def search_context(callback_ctx, estimator):
-    """The "search" task under the root context scikit-learn >= 1.9 passes."""
+def search_context(callback_ctx, estimator, max_batches: int | None = None):
+    """The "search" task under the root context scikit-learn >= 1.9 passes.
+
+    Its subtasks are our batches; ``max_batches`` (when known) lets progress
+    callbacks show a total.
+    """
     if callback_ctx is None:
         return None
     return callback_ctx.subcontext(
-        task_name="search", max_subtasks=None, sequential_subtasks=True
+        task_name="search", max_subtasks=max_batches, sequential_subtasks=True
     ).call_on_fit_task_begin(estimator=estimator)
 
 
-def end_context(ctx, estimator) -> None:
-    if ctx is not None:
-        ctx.call_on_fit_task_end(estimator=estimator)
+def end_context(ctx, estimator) -> bool:
+    """End a task; True when a scikit-learn callback asks to stop."""
+    if ctx is None:
+        return False
+    return bool(ctx.call_on_fit_task_end(estimator=estimator))
+
+
+# -- batches whose fits all failed ----------------------------------------
+_failures = threading.local()
+_sk_warn_or_raise = _sk_search._warn_or_raise_about_fit_failures
+
+
+class FitFailures:
+    """Fit errors seen by one search loop: counts and distinct messages."""
+
+    def __init__(self) -> None:
+        self.n_fits = 0
+        self.n_failed = 0
+        self.errors: Counter = Counter()
+
+    def all_failed_message(self) -> str:
+        delimiter = "-" * 80 + "\n"
+        details = "\n".join(
+            f"{delimiter}{n} fits failed with the following error:\n{error}"
+            for error, n in self.errors.most_common(5)
+        )
+        return (
+            f"\nAll the {self.n_fits} fits failed.\n"
+            "It is very likely that your model is misconfigured.\n"
+            "You can try to debug the error by setting error_score='raise'.\n\n"
+            f"Below are more details about the failures:\n{details}"
+        )
+
+
+def _warn_or_raise_in_batches(results, error_score):
+    state = getattr(_failures, "state", None)
+    if state is None:
+        return _sk_warn_or_raise(results, error_score)
+    fit_errors = [r["fit_error"] for r in results if r["fit_error"] is not None]
+    state.n_fits += len(results)
+    state.n_failed += len(fit_errors)
+    for error in fit_errors:
+        if error in state.errors or len(state.errors) < 20:
+            state.errors[error] += 1
+    if fit_errors and len(fit_errors) == len(results):
+        warnings.warn(
+            f"\nAll the {len(results)} fits of this batch failed; their score is "
+            f"set to {error_score} and the search goes on. If these failures "
+            "are not expected, debug them by setting error_score='raise'.\n"
+            f"The first error was:\n{fit_errors[0]}",
+            FitFailedWarning,
+            stacklevel=2,
+        )
+        return None
+    return _sk_warn_or_raise(results, error_score)
+
+
+_sk_search._warn_or_raise_about_fit_failures = _warn_or_raise_in_batches
+
+
+@contextmanager
+def tolerate_failed_batches():
+    """Within the block, a batch whose fits all failed warns instead of raising.
+
+    scikit-learn raises when every fit of one ``evaluate_candidates`` call
+    fails; our loop makes many small calls, so it decides itself, from the
+    yielded :class:`FitFailures`, whether the whole search failed. Searches
+    running outside the block (GridSearchCV, ...) keep scikit-learn's
+    behaviour; the state is per thread.
+    """
+    previous = getattr(_failures, "state", None)
+    _failures.state = FitFailures()
+    try:
+        yield _failures.state
+    finally:
+        _failures.state = previous
 
 
 __all__ = [
     "BaseSearchCV",
+    "FitFailures",
     "HAS_CALLBACK_CTX",
     "HasMethods",
     "Interval",
@@ -89,4 +185,5 @@ __all__ = [
     "end_context",
     "param_columns",
     "search_context",
+    "tolerate_failed_batches",
 ]
