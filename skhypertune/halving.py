@@ -1,0 +1,856 @@
+"""Successive halving and Hyperband searches.
+
+:class:`HalvingRandomSearchCV` is a stable drop-in for scikit-learn's
+experimental ``HalvingRandomSearchCV``: same parameters, same iterations, same
+fitted attributes, no ``enable_halving_search_cv`` import.
+:class:`HyperbandSearchCV` runs several halving brackets (Hyperband) and can
+let later brackets propose their candidates from a Gaussian-process model of
+the results so far (BOHB-style, ``sampler="bayes"``).
+
+Why two classes rather than extra parameters on the first: Hyperband has no
+``n_candidates``, ``min_resources='exhaust'`` or ``aggressive_elimination``
+(each bracket fixes those), and its result is the best candidate at the full
+resource across brackets, not the last iteration's. Keeping
+:class:`HalvingRandomSearchCV` exactly scikit-learn's estimator means its
+parameters, defaults and attributes mean what scikit-learn's documentation says.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections import defaultdict
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.model_selection import check_cv
+from sklearn.utils import check_random_state, indexable, resample
+from sklearn.utils.multiclass import check_classification_targets
+
+from . import _sklearn_compat as compat
+from ._search import BaseHyperSearchCV, _check_param_names, _objective
+from .space import SearchSpace
+from .strategies import RandomStrategy, Strategy
+from .strategies.halving import (
+    HalvingPlan,
+    n_kept,
+    plan_halving,
+    plan_hyperband,
+    rung_counts,
+)
+
+__all__ = ["HalvingRandomSearchCV", "HyperbandSearchCV"]
+
+# Enumerate an all-list space (and sample it without replacement, as
+# scikit-learn's ParameterSampler does) up to this many parameter sets.
+_MAX_GRID = 100_000
+
+
+class _SubsampleSplitter:
+    """Each fold of ``base_cv`` with a fraction of its train and test indices.
+
+    Subsamples without replacement with :func:`sklearn.utils.resample`, fold
+    by fold, train and test alike, from the same seed for every fold and
+    iteration: what scikit-learn's successive halving does, so that the two
+    evaluate candidates on the same samples.
+    """
+
+    def __init__(self, base_cv, fraction: float, random_state):
+        self.base_cv = base_cv
+        self.fraction = fraction
+        self.random_state = random_state
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        return self.base_cv.get_n_splits(X, y, groups)
+
+    def split(self, X, y=None, **split_params):
+        for train, test in self.base_cv.split(X, y, **split_params):
+            yield self._sub(train), self._sub(test)
+
+    def _sub(self, idx):
+        return resample(
+            idx,
+            replace=False,
+            n_samples=int(self.fraction * len(idx)),
+            random_state=self.random_state,
+        )
+
+
+def _yields_constant_splits(cv) -> bool:
+    """False when two calls to ``cv.split`` may give different folds."""
+    shuffle = getattr(cv, "shuffle", True)
+    random_state = getattr(cv, "random_state", 0)
+    return isinstance(random_state, Integral) or not shuffle
+
+
+def _grid_points(space: SearchSpace) -> np.ndarray | None:
+    """Every point of an all-list space, or None if the space has a distribution."""
+    if space.cardinality() > _MAX_GRID:
+        return None
+    rows = []
+    for b, idx in enumerate(space._branch_dims):
+        dims = [space.dimensions[j] for j in idx]
+        if not all(isinstance(d.prior, (list, tuple, np.ndarray)) for d in dims):
+            return None
+        for levels in itertools.product(*(range(d.n_levels) for d in dims)):
+            u = np.full(space.n_dims, 0.5)
+            for j, d, level in zip(idx, dims, levels):
+                u[j] = (level + 0.5) / d.n_levels
+            if space.n_branches > 1:
+                u[0] = (b + 0.5) / space.n_branches
+            rows.append(u)
+    return np.array(rows).reshape(-1, space.n_dims)
+
+
+def _best_in(results, metric: str, rows: np.ndarray) -> int:
+    """Index of the best of ``rows`` on ``metric`` (the first if all failed)."""
+    scores = np.asarray(results[f"mean_test_{metric}"], dtype=float)[rows]
+    if np.isnan(scores).all():
+        return int(rows[0])
+    return int(rows[np.nanargmax(scores)])
+
+
+class _BaseHalving(BaseHyperSearchCV):
+    """Resource handling and the rung loop shared by both searches."""
+
+    _parameter_constraints: dict = {
+        **{
+            k: v
+            for k, v in compat.BaseSearchCV._parameter_constraints.items()
+            if k != "pre_dispatch"
+        },
+        "param_distributions": [dict, list],
+        "factor": [compat.Interval(Real, 1, None, closed="neither")],
+        "resource": [str],
+        "max_resources": [
+            compat.Interval(Integral, 0, None, closed="neither"),
+            compat.StrOptions({"auto"}),
+        ],
+        "random_state": ["random_state"],
+    }
+
+    _batch_column = "iter"
+
+    # -- validation -------------------------------------------------------
+    def _validate_search(self) -> None:
+        self._space = SearchSpace(self.param_distributions)
+        _check_param_names(self.estimator, self._space)
+        multimetric = isinstance(self.scoring, (list, tuple, set, dict))
+        if multimetric and not isinstance(self.refit, str):
+            raise ValueError(
+                "With multi-metric scoring, set refit to the name of the metric "
+                f"that decides which candidates go on (one of {sorted(self.scoring)!r})"
+                f"; got refit={self.refit!r}."
+            )
+        if self.resource != "n_samples":
+            if self.resource not in self.estimator.get_params(deep=True):
+                raise ValueError(
+                    f"Cannot use resource={self.resource!r}: it is not a parameter "
+                    f"of estimator {type(self.estimator).__name__}. Use "
+                    "'n_samples' or an integer parameter such as 'n_estimators' "
+                    "or 'max_iter'."
+                )
+            if self.resource in self._space.param_names:
+                raise ValueError(
+                    f"Cannot use parameter {self.resource!r} as the resource since "
+                    "it is part of the searched parameters (param_distributions)."
+                )
+            if self.max_resources == "auto":
+                raise ValueError(
+                    "max_resources='auto' is only available with "
+                    f"resource='n_samples'; with resource={self.resource!r} give "
+                    "max_resources as an integer (the largest value of "
+                    f"{self.resource!r} to try)."
+                )
+        self._callbacks = []
+        self._seed_points = np.empty((0, self._space.n_dims))
+
+    def _resolve_resources(self, X, y, params) -> tuple[int, int]:
+        """``min_resources_`` before 'exhaust' and ``max_resources_``; checks data."""
+        self._cv_orig = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        if not _yields_constant_splits(self._cv_orig):
+            raise ValueError(
+                "The cv parameter must yield the same folds on every call to "
+                "split(), because each halving iteration splits again: set its "
+                "random_state to an int, or shuffle=False."
+            )
+        n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
+        self._n_samples_orig = n_samples
+        if n_samples == 0:
+            raise ValueError("Cannot search on an empty dataset X.")
+        groups = params.get("groups")
+        n_splits = self._cv_orig.get_n_splits(X, y, groups)
+
+        min_res = self.min_resources
+        if min_res in ("smallest", "exhaust"):
+            if self.resource == "n_samples":
+                # Two samples per class and fold, so that the smallest
+                # iteration can still be cross-validated.
+                min_res = 2 * n_splits
+                if is_classifier(self.estimator):
+                    if y is None:
+                        raise ValueError("A classifier needs y to be searched.")
+                    check_classification_targets(y)
+                    min_res *= len(np.unique(y))
+            else:
+                min_res = 1
+        if self.max_resources == "auto":
+            max_res = n_samples
+        else:
+            max_res = self.max_resources
+            if self.resource == "n_samples" and max_res > n_samples:
+                raise ValueError(
+                    f"max_resources={max_res} is greater than the number of "
+                    f"samples in X ({n_samples}) with resource='n_samples'."
+                )
+        if min_res > max_res:
+            raise ValueError(
+                f"min_resources_={min_res} is greater than max_resources_="
+                f"{max_res}: too few "
+                + (
+                    f"samples ({n_samples}) for {n_splits} CV splits"
+                    + (" and the classes of y" if is_classifier(self.estimator) else "")
+                    if self.resource == "n_samples"
+                    else f"resources for min_resources={self.min_resources!r}"
+                )
+                + "."
+            )
+        return int(min_res), int(max_res)
+
+    def _check_first_fraction(self, X, y, params, n_resources: int) -> None:
+        """With n_samples, every fold of the smallest iteration must be usable."""
+        if self.resource != "n_samples":
+            return
+        fraction = n_resources / self._n_samples_orig
+        groups = params.get("groups")
+        for train, test in self._cv_orig.split(X, y, groups):
+            n_train, n_test = int(fraction * len(train)), int(fraction * len(test))
+            if n_train < 2 or n_test < 1:
+                raise ValueError(
+                    f"The first iteration uses {n_resources} of "
+                    f"{self._n_samples_orig} samples, leaving {n_train} training "
+                    f"and {n_test} test samples in a CV fold; raise min_resources "
+                    "or use fewer splits."
+                )
+
+    def _prepare(self, X, y, params) -> None:
+        raise NotImplementedError
+
+    def fit(self, X, y=None, **params):
+        """Run the search and refit the best candidate.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Target; None for unsupervised learning.
+        **params : dict
+            Passed to the estimator's ``fit``, the scorer and the CV splitter
+            (``groups``, ``sample_weight``, ...), as in scikit-learn's searches.
+
+        Returns
+        -------
+        self : object
+            The fitted search.
+        """
+        self._validate_params()
+        self._validate_search()
+        X, y = indexable(X, y)
+        self._prepare(X, y, params)
+        compat.BaseSearchCV.fit(self, X, y, **params)
+        if not getattr(self, "multimetric_", False) and hasattr(self, "best_index_"):
+            self.best_score_ = float(
+                self.cv_results_["mean_test_score"][self.best_index_]
+            )
+        return self
+
+    # -- sampling and rungs -----------------------------------------------
+    def _subsample_seed(self, rng):
+        # scikit-learn subsamples with the user's random_state itself; with an
+        # int we do the same (same samples), otherwise we draw one seed so
+        # every iteration subsamples consistently and the fit is reproducible.
+        if isinstance(self.random_state, Integral):
+            return int(self.random_state)
+        return int(rng.randint(np.iinfo(np.int32).max))
+
+    def _sample(self, strategy, seen: set, n: int, rng) -> np.ndarray:
+        """``n`` distinct unseen points: without replacement on a grid."""
+        space = self._space
+        if self._grid is not None and isinstance(strategy, RandomStrategy):
+            free = [u for u in self._grid if space.key(u) not in seen]
+            if not free:
+                return np.empty((0, space.n_dims))
+            pick = rng.choice(len(free), size=min(n, len(free)), replace=False)
+            U = np.array([free[i] for i in pick])
+            seen.update(space.key(u) for u in U)
+            return U
+        return self._propose(strategy, [], seen, n, rng)
+
+    def _run_rungs(
+        self,
+        evaluate_candidates,
+        U: np.ndarray,
+        resources,
+        search_ctx,
+        extra_columns: dict,
+        on_rung=None,
+    ) -> tuple[list[int], int]:
+        """Successive halving of points ``U`` through ``resources``.
+
+        Returns the candidates per iteration and how many were kept after the
+        last. ``on_rung(U, scores, n_resources)`` sees every iteration's results.
+        """
+        params = self._space.decode_many(U)
+        counts = rung_counts(len(U), self.factor, len(resources))
+        for itr, (n, r) in enumerate(zip(counts, resources)):
+            if self.verbose > 0:
+                name = type(self).__name__
+                print(f"[{name}] iter {itr}: {n} candidates, {r} {self.resource}")
+            if self.resource == "n_samples":
+                cv = _SubsampleSplitter(
+                    self._cv_orig, r / self._n_samples_orig, self._seed
+                )
+                candidates = params
+            else:
+                cv = None
+                candidates = [{**p, self.resource: r} for p in params]
+            batch_ctx = compat.batch_context(
+                search_ctx, self, n * getattr(self, "n_splits_", 1)
+            )
+            kwargs = {"callback_ctx": batch_ctx} if batch_ctx is not None else {}
+            more = {"iter": [itr] * n, "n_resources": [r] * n}
+            for key, value in extra_columns.items():
+                more[key] = [value] * n
+            results = evaluate_candidates(candidates, cv, more_results=more, **kwargs)
+            compat.end_context(batch_ctx, self)
+            scores = _objective(results, self.refit)[-n:]
+            if on_rung is not None:
+                on_rung(U, scores, r)
+            # Promote the best; failed fits (NaN) rank last, ties keep order.
+            keep = n_kept(n, self.factor)
+            order = np.argsort(
+                -np.where(np.isnan(scores), -np.inf, scores), kind="stable"
+            )
+            top = np.sort(order[:keep])
+            U = U[top]
+            params = [params[i] for i in top]
+        return counts, len(U)
+
+
+class HalvingRandomSearchCV(_BaseHalving):
+    """Randomized search with successive halving, stable and drop-in.
+
+    The same estimator as scikit-learn's experimental
+    :class:`~sklearn.model_selection.HalvingRandomSearchCV`, without the
+    ``enable_halving_search_cv`` import: it samples ``n_candidates``
+    parameter sets, evaluates all of them with a small resource (a subsample
+    of the training data, or a small value of an estimator parameter such as
+    ``n_estimators``), keeps the best ``1 / factor`` of them, multiplies the
+    resource by ``factor``, and repeats. For the same settings it runs the
+    same iterations as scikit-learn's class (``n_candidates_``,
+    ``n_resources_`` and the other attributes are equal), and with an int
+    ``random_state`` it subsamples the same training and test samples.
+
+    Candidates are sampled from the :class:`~skhypertune.SearchSpace` of
+    ``param_distributions`` (anything scikit-learn's ``RandomizedSearchCV``
+    accepts); a parameter set is never sampled twice, and when every
+    parameter is given as a list the candidates are drawn without replacement
+    from the grid, as scikit-learn does.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The estimator to tune; it must provide ``score`` or ``scoring`` must
+        be given.
+    param_distributions : dict or list of dicts
+        Parameter names mapped to scipy.stats distributions or lists of
+        values, as for ``RandomizedSearchCV``. A list of dicts is a
+        conditional space (one dict is chosen per candidate).
+    n_candidates : int or 'exhaust', default='exhaust'
+        Candidates sampled for the first iteration. ``'exhaust'`` samples
+        ``max_resources_ // min_resources_`` so that the last iteration uses
+        as much of the resource as possible. Capped at the number of distinct
+        parameter sets of the space.
+    factor : float, default=3
+        Elimination rate: each iteration keeps ``ceil(n / factor)`` candidates
+        and gives them ``factor`` times more resource. Must be greater than 1.
+    resource : 'n_samples' or str, default='n_samples'
+        What grows from iteration to iteration: the number of training
+        samples, or any integer parameter of the estimator (for example
+        ``'n_estimators'``, ``'max_iter'`` or ``'clf__max_iter'`` in a
+        Pipeline). That parameter must not be searched over.
+    max_resources : int or 'auto', default='auto'
+        Largest resource a candidate gets. ``'auto'`` is the number of
+        samples and requires ``resource='n_samples'``.
+    min_resources : int, 'exhaust' or 'smallest', default='smallest'
+        Resource of the first iteration. ``'smallest'`` is
+        ``2 * n_splits * n_classes`` samples for a classifier,
+        ``2 * n_splits`` for a regressor, or 1 for an estimator parameter.
+        ``'exhaust'`` starts as high as possible so the last iteration gets
+        (close to) ``max_resources``; it cannot be combined with
+        ``n_candidates='exhaust'``.
+    aggressive_elimination : bool, default=False
+        When the resource runs out before fewer than ``factor`` candidates
+        are left, repeat the first resource while eliminating, so that the
+        last iteration has fewer than ``factor`` candidates.
+    cv : int, cross-validation generator or iterable, default=5
+        As for scikit-learn's searches. It must give the same folds on every
+        call to ``split`` (set ``random_state`` when shuffling).
+    scoring : str, callable, list, tuple, dict or None, default=None
+        As for scikit-learn's searches. With several metrics, ``refit`` names
+        the one that decides which candidates go on (scikit-learn's class
+        allows a single metric only).
+    refit : bool, str or callable, default=True
+        Refit the best candidate of the last iteration on the whole dataset.
+        A callable receives ``cv_results_`` and returns the index to refit.
+    error_score : 'raise' or float, default=np.nan
+        Score of a failed fit; failed candidates are eliminated first.
+    return_train_score : bool, default=True
+        Whether ``cv_results_`` includes training scores.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the candidate sampling and the subsampling of ``n_samples``.
+    n_jobs : int, default=None
+        Parallel fits (joblib).
+    verbose : int, default=0
+        Print each iteration when positive.
+
+    Attributes
+    ----------
+    n_resources_ : list of int
+        Resource of each iteration.
+    n_candidates_ : list of int
+        Candidates evaluated in each iteration.
+    n_remaining_candidates_ : int
+        Candidates left after the last iteration (``ceil(n_candidates_[-1] /
+        factor)``).
+    max_resources_ : int
+        Largest resource a candidate may get.
+    min_resources_ : int
+        Resource of the first iteration.
+    n_iterations_ : int
+        Iterations run.
+    n_possible_iterations_ : int
+        Iterations possible from ``min_resources_`` up to ``max_resources_``.
+    n_required_iterations_ : int
+        Iterations needed to end with fewer than ``factor`` candidates.
+    cv_results_ : dict of numpy (masked) ndarrays
+        One row per candidate *and iteration* (a candidate promoted twice has
+        three rows); ``iter`` and ``n_resources`` say which iteration and
+        resource. With an estimator-parameter resource, its value appears as
+        a ``param_<resource>`` column.
+    best_estimator_ : estimator
+        The best candidate of the last iteration, refitted on all of ``X``
+        with the full resource it had there (when ``refit`` is not False).
+    best_index_ : int
+        Row of ``cv_results_`` of that candidate, in the last iteration.
+    best_score_ : float
+        Its mean cross-validated score in the last iteration.
+    best_params_ : dict
+        Its parameters (including the resource when it is a parameter).
+    refit_time_ : float
+        Seconds spent refitting.
+    scorer_ : callable or dict
+        The scorer(s) used.
+    n_splits_ : int
+        Number of CV splits.
+    multimetric_ : bool
+        Whether several metrics were scored.
+
+    See Also
+    --------
+    HyperbandSearchCV : Several halving brackets, optionally model-guided.
+    sklearn.model_selection.HalvingRandomSearchCV : The experimental original.
+
+    Notes
+    -----
+    **Why the best candidate comes from the last iteration.** A candidate
+    eliminated early may show a higher ``mean_test_score`` in ``cv_results_``
+    than the winner, because it was scored on a small subsample (or with few
+    estimators) where scores are noisy and not comparable with those of later
+    iterations. Only the last iteration's candidates were evaluated with the
+    largest resource, so ``best_index_``, ``best_score_`` and
+    ``best_params_`` are chosen among them, as in scikit-learn. The
+    ``rank_test_score`` column, however, ranks all rows together.
+
+    Examples
+    --------
+    >>> from scipy.stats import loguniform
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skhypertune import HalvingRandomSearchCV
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = HalvingRandomSearchCV(
+    ...     LogisticRegression(max_iter=500), {"C": loguniform(1e-2, 1e2)},
+    ...     factor=2, cv=3, random_state=0,
+    ... ).fit(X, y)
+    >>> search.n_candidates_, search.n_resources_
+    ([8, 4, 2, 1], [18, 36, 72, 144])
+    >>> sorted(set(search.cv_results_["iter"]))
+    [0, 1, 2]
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseHalving._parameter_constraints,
+        "n_candidates": [
+            compat.Interval(Integral, 0, None, closed="neither"),
+            compat.StrOptions({"exhaust"}),
+        ],
+        "min_resources": [
+            compat.Interval(Integral, 0, None, closed="neither"),
+            compat.StrOptions({"exhaust", "smallest"}),
+        ],
+        "aggressive_elimination": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        param_distributions,
+        *,
+        n_candidates="exhaust",
+        factor=3,
+        resource="n_samples",
+        max_resources="auto",
+        min_resources="smallest",
+        aggressive_elimination=False,
+        cv=5,
+        scoring=None,
+        refit=True,
+        error_score=np.nan,
+        return_train_score=True,
+        random_state=None,
+        n_jobs=None,
+        verbose=0,
+    ):
+        compat.BaseSearchCV.__init__(
+            self,
+            estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            error_score=error_score,
+            return_train_score=return_train_score,
+        )
+        self.param_distributions = param_distributions
+        self.n_candidates = n_candidates
+        self.factor = factor
+        self.resource = resource
+        self.max_resources = max_resources
+        self.min_resources = min_resources
+        self.aggressive_elimination = aggressive_elimination
+        self.random_state = random_state
+
+    def _validate_search(self) -> None:
+        if self.n_candidates == "exhaust" and self.min_resources == "exhaust":
+            raise ValueError(
+                "n_candidates and min_resources cannot both be 'exhaust': each "
+                "is derived from the other."
+            )
+        super()._validate_search()
+
+    def _prepare(self, X, y, params) -> None:
+        min_res, max_res = self._resolve_resources(X, y, params)
+        space = self._space
+        n = self.n_candidates
+        if n == "exhaust":
+            n = max_res // min_res
+        cardinality = space.cardinality()
+        if cardinality < n:
+            if self.n_candidates != "exhaust":
+                warnings.warn(
+                    f"The search space has only {int(cardinality)} distinct "
+                    f"parameter sets, fewer than n_candidates={n}; running "
+                    f"{int(cardinality)} candidates.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            n = int(cardinality)
+        self._plan = plan_halving(
+            int(n),
+            factor=self.factor,
+            min_resources=min_res,
+            max_resources=max_res,
+            exhaust_min_resources=self.min_resources == "exhaust",
+            aggressive_elimination=self.aggressive_elimination,
+        )
+        self._check_first_fraction(X, y, params, self._plan.n_resources[0])
+        self._grid = _grid_points(space)
+        if self.verbose > 0:
+            p = self._plan
+            print(
+                f"n_iterations: {p.n_iterations}\n"
+                f"n_required_iterations: {p.n_required_iterations}\n"
+                f"n_possible_iterations: {p.n_possible_iterations}\n"
+                f"min_resources_: {p.min_resources}\n"
+                f"max_resources_: {p.max_resources}\n"
+                f"aggressive_elimination: {self.aggressive_elimination}\n"
+                f"factor: {self.factor}"
+            )
+
+    def _run_search(self, evaluate_candidates, callback_ctx=None):
+        plan: HalvingPlan = self._plan
+        rng = check_random_state(self.random_state)
+        self._seed = self._subsample_seed(rng)
+        search_ctx = compat.search_context(callback_ctx, self)
+        U = self._sample(
+            RandomStrategy(self._space, rng), set(), plan.n_candidates[0], rng
+        )
+        counts, remaining = self._run_rungs(
+            evaluate_candidates, U, plan.n_resources, search_ctx, {}
+        )
+        compat.end_context(search_ctx, self)
+        self.n_resources_ = list(plan.n_resources)
+        self.n_candidates_ = counts
+        self.n_remaining_candidates_ = remaining
+        self.min_resources_ = plan.min_resources
+        self.max_resources_ = plan.max_resources
+        self.n_iterations_ = plan.n_iterations
+        self.n_possible_iterations_ = plan.n_possible_iterations
+        self.n_required_iterations_ = plan.n_required_iterations
+
+    @staticmethod
+    def _select_best_index(refit, refit_metric, results):
+        """The best candidate of the last iteration (or ``refit(cv_results_)``)."""
+        if callable(refit):
+            return compat.BaseSearchCV._select_best_index(refit, refit_metric, results)
+        iters = np.asarray(results["iter"])
+        return _best_in(results, refit_metric, np.flatnonzero(iters == iters.max()))
+
+
+class HyperbandSearchCV(_BaseHalving):
+    """Hyperband: several successive-halving brackets, optionally model-guided.
+
+    One successive-halving run must guess how many candidates to start with
+    and how small a resource still ranks them reliably. Hyperband (Li et al.,
+    2018) hedges: it runs brackets from very exploratory (many candidates, a
+    tiny first resource) to conservative (a few candidates, all at the full
+    resource), each spending about the same compute. With
+    ``sampler="bayes"`` the brackets after the first draw most of their
+    candidates from a Gaussian-process model fitted on the scores seen so far
+    at the largest resource that has enough of them (the BOHB idea, with our
+    GP in place of BOHB's kernel density estimator); a ``random_fraction``
+    is still sampled at random.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The estimator to tune.
+    param_distributions : dict or list of dicts
+        As for :class:`HalvingRandomSearchCV`.
+    factor : float, default=3
+        Elimination rate inside every bracket; greater than 1.
+    resource : 'n_samples' or str, default='n_samples'
+        What grows: training samples or an integer estimator parameter (not
+        searched over).
+    max_resources : int or 'auto', default='auto'
+        Resource of every bracket's last iteration; ``'auto'`` (the number of
+        samples) requires ``resource='n_samples'``.
+    min_resources : int or 'smallest', default='smallest'
+        Smallest first resource of a bracket; ``'smallest'`` as in
+        :class:`HalvingRandomSearchCV`. The number of brackets follows:
+        ``1 + floor(log(max_resources_ / min_resources_, factor))``.
+    n_brackets : int or None, default=None
+        Run only the most exploratory ``n_brackets`` brackets of a round.
+    n_rounds : int, default=1
+        How many times the brackets are run; later rounds are where a
+        model-guided search gains.
+    sampler : {'random', 'bayes'}, default='random'
+        How a bracket samples its candidates: uniformly at random (plain
+        Hyperband) or mostly from the Gaussian-process strategy (BOHB-style).
+    random_fraction : float, default=1/3
+        With ``sampler='bayes'``, the share of each bracket's candidates still
+        sampled at random (keeps exploring and guards against a wrong model).
+    cv : int, cross-validation generator or iterable, default=5
+        Must give the same folds on every call to ``split``.
+    scoring : str, callable, list, tuple, dict or None, default=None
+        As for scikit-learn's searches (``refit`` names the deciding metric).
+    refit : bool, str or callable, default=True
+        Refit the best candidate at the full resource on the whole dataset.
+    error_score : 'raise' or float, default=np.nan
+        Score of a failed fit.
+    return_train_score : bool, default=True
+        Whether ``cv_results_`` includes training scores.
+    random_state : int, RandomState instance or None, default=None
+        Seeds sampling, the model and the subsampling of ``n_samples``.
+    n_jobs : int, default=None
+        Parallel fits (joblib).
+    verbose : int, default=0
+        Print each iteration when positive.
+
+    Attributes
+    ----------
+    n_resources_ : list of list of int
+        Resource of each iteration, per bracket.
+    n_candidates_ : list of list of int
+        Candidates evaluated in each iteration, per bracket.
+    n_brackets_ : int
+        Brackets run (over all rounds).
+    min_resources_ : int
+        Smallest first resource.
+    max_resources_ : int
+        Full resource.
+    n_model_candidates_ : list of int
+        Per bracket, how many candidates the model proposed (0 with
+        ``sampler='random'`` and in the first bracket).
+    cv_results_ : dict of numpy (masked) ndarrays
+        One row per candidate and iteration, with columns ``bracket``,
+        ``iter`` (iteration inside the bracket) and ``n_resources``.
+    best_index_, best_score_, best_params_, best_estimator_
+        The best candidate among those evaluated at the full resource
+        (``max_resources_``), over all brackets: scores at smaller resources
+        are not comparable with them.
+
+    See Also
+    --------
+    HalvingRandomSearchCV : A single bracket, as in scikit-learn.
+
+    Examples
+    --------
+    >>> from scipy.stats import loguniform
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skhypertune import HyperbandSearchCV
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = HyperbandSearchCV(
+    ...     LogisticRegression(max_iter=500), {"C": loguniform(1e-2, 1e2)},
+    ...     factor=3, cv=3, random_state=0,
+    ... ).fit(X, y)
+    >>> search.n_candidates_
+    [[3, 1], [2]]
+    >>> search.n_resources_
+    [[50, 150], [150]]
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseHalving._parameter_constraints,
+        "min_resources": [
+            compat.Interval(Integral, 0, None, closed="neither"),
+            compat.StrOptions({"smallest"}),
+        ],
+        "n_brackets": [compat.Interval(Integral, 1, None, closed="left"), None],
+        "n_rounds": [compat.Interval(Integral, 1, None, closed="left")],
+        "sampler": [compat.StrOptions({"random", "bayes"})],
+        "random_fraction": [compat.Interval(Real, 0, 1, closed="both")],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        param_distributions,
+        *,
+        factor=3,
+        resource="n_samples",
+        max_resources="auto",
+        min_resources="smallest",
+        n_brackets=None,
+        n_rounds=1,
+        sampler="random",
+        random_fraction=1 / 3,
+        cv=5,
+        scoring=None,
+        refit=True,
+        error_score=np.nan,
+        return_train_score=True,
+        random_state=None,
+        n_jobs=None,
+        verbose=0,
+    ):
+        compat.BaseSearchCV.__init__(
+            self,
+            estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            error_score=error_score,
+            return_train_score=return_train_score,
+        )
+        self.param_distributions = param_distributions
+        self.factor = factor
+        self.resource = resource
+        self.max_resources = max_resources
+        self.min_resources = min_resources
+        self.n_brackets = n_brackets
+        self.n_rounds = n_rounds
+        self.sampler = sampler
+        self.random_fraction = random_fraction
+        self.random_state = random_state
+
+    def _prepare(self, X, y, params) -> None:
+        min_res, max_res = self._resolve_resources(X, y, params)
+        plans = plan_hyperband(
+            factor=self.factor,
+            min_resources=min_res,
+            max_resources=max_res,
+            n_brackets=self.n_brackets,
+        )
+        self._plans = plans * self.n_rounds
+        self._check_first_fraction(X, y, params, plans[0].n_resources[0])
+        self._grid = _grid_points(self._space)
+        self.min_resources_ = min_res
+        self.max_resources_ = max_res
+
+    def _make_strategy(self, space: SearchSpace, rng) -> Strategy:
+        """The model that proposes candidates with ``sampler='bayes'``."""
+        from .strategies.bayes import GPStrategy
+
+        return GPStrategy(space, rng)
+
+    def _run_search(self, evaluate_candidates, callback_ctx=None):
+        space = self._space
+        rng = check_random_state(self.random_state)
+        self._seed = self._subsample_seed(rng)
+        search_ctx = compat.search_context(callback_ctx, self)
+        random = RandomStrategy(space, rng)
+        seen: set = set()
+        # Observations per resource level, pooled over brackets.
+        observed: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
+        n_min = space.n_dims + 2
+
+        def record(U, scores, r):
+            observed[r][0].extend(U)
+            observed[r][1].extend(scores)
+
+        self.n_candidates_, self.n_resources_, self.n_model_candidates_ = [], [], []
+        for b, plan in enumerate(self._plans):
+            n = plan.n_candidates[0]
+            U_model = np.empty((0, space.n_dims))
+            if self.sampler == "bayes":
+                levels = [r for r, (pts, _) in observed.items() if len(pts) >= n_min]
+                n_model = n - int(round(self.random_fraction * n))
+                if levels and n_model > 0:
+                    pts, sc = observed[max(levels)]
+                    guide = self._make_strategy(space, rng)
+                    guide.tell(np.array(pts), np.array(sc))
+                    U_model = self._sample(guide, seen, n_model, rng)
+            U_rand = self._sample(random, seen, n - len(U_model), rng)
+            U = np.vstack([U_model, U_rand])
+            if len(U) == 0:
+                break  # every parameter set of a finite space was evaluated
+            counts, _ = self._run_rungs(
+                evaluate_candidates,
+                U,
+                plan.n_resources,
+                search_ctx,
+                {"bracket": b},
+                on_rung=record,
+            )
+            self.n_candidates_.append(counts)
+            self.n_resources_.append(list(plan.n_resources))
+            self.n_model_candidates_.append(len(U_model))
+        compat.end_context(search_ctx, self)
+        self.n_brackets_ = len(self.n_candidates_)
+
+    @staticmethod
+    def _select_best_index(refit, refit_metric, results):
+        """The best candidate at the full resource (or ``refit(cv_results_)``)."""
+        if callable(refit):
+            return compat.BaseSearchCV._select_best_index(refit, refit_metric, results)
+        resources = np.asarray(results["n_resources"])
+        rows = np.flatnonzero(resources == resources.max())
+        return _best_in(results, refit_metric, rows)
