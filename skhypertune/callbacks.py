@@ -8,9 +8,9 @@ stops the search cleanly, and the search then refits on what it has.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -85,7 +85,9 @@ class TimeBudget:
     """
 
     def __init__(self, seconds: float):
-        if not isinstance(seconds, (int, float)) or not seconds > 0:
+        if isinstance(seconds, bool) or not isinstance(seconds, Real):
+            raise TypeError(f"seconds must be a number, got {seconds!r}.")
+        if not seconds > 0:
             raise ValueError(f"seconds must be a positive number, got {seconds!r}.")
         self.seconds = seconds
 
@@ -111,31 +113,33 @@ class NoImprovement:
     """
 
     def __init__(self, n_candidates: int, min_delta: float = 0.0):
-        if not isinstance(n_candidates, int) or n_candidates < 1:
+        if isinstance(n_candidates, bool) or not isinstance(n_candidates, Integral):
+            raise TypeError(f"n_candidates must be an integer, got {n_candidates!r}.")
+        if n_candidates < 1:
             raise ValueError(
                 f"n_candidates must be a positive integer, got {n_candidates!r}."
             )
+        if isinstance(min_delta, bool) or not isinstance(min_delta, Real):
+            raise TypeError(f"min_delta must be a number, got {min_delta!r}.")
         if not min_delta >= 0:
             raise ValueError(f"min_delta must be >= 0, got {min_delta!r}.")
         self.n_candidates = n_candidates
         self.min_delta = min_delta
 
     def __call__(self, state: SearchState) -> bool:
-        scores = np.where(np.isnan(state.scores), -np.inf, state.scores)
-        if scores.size == 0 or not np.isfinite(scores).any():
+        scores = np.where(np.isfinite(state.scores), state.scores, -np.inf)
+        if not np.isfinite(scores).any():
             return state.n_evaluated >= self.n_candidates
-        best_so_far = np.maximum.accumulate(scores)
-        final = best_so_far[-1]
-        # First index where the running best came within min_delta of the end.
-        reached = int(np.argmax(best_so_far >= final - self.min_delta))
-        if self.min_delta > 0:
-            # An improvement only counts when it beats the earlier best by delta.
-            last = 0
-            for i in range(1, len(best_so_far)):
-                if best_so_far[i] > best_so_far[last] + self.min_delta:
-                    last = i
-            reached = last
-        return len(scores) - 1 - reached >= self.n_candidates
+        if self.min_delta == 0:
+            last = int(np.argmax(scores))  # first time the best was reached
+        else:
+            # An improvement counts when it beats the last counted one by
+            # more than min_delta.
+            last, reference = -1, -np.inf
+            for i, score in enumerate(scores):
+                if score > reference + self.min_delta:
+                    last, reference = i, score
+        return len(scores) - 1 - last >= self.n_candidates
 
 
 class TargetScore:
@@ -155,13 +159,11 @@ class TargetScore:
     """
 
     def __init__(self, score: float):
-        if not isinstance(score, (int, float)) or math.isnan(score):
-            raise ValueError(f"score must be a number, got {score!r}.")
+        if isinstance(score, bool) or not isinstance(score, Real):
+            raise TypeError(f"score must be a number, got {score!r}.")
+        if math.isnan(score):
+            raise ValueError("score must not be NaN.")
         self.score = score
 
     def __call__(self, state: SearchState) -> bool:
         return bool(np.isfinite(state.best_score) and state.best_score >= self.score)
-
-
-def _now() -> float:
-    return time.monotonic()

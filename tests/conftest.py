@@ -31,6 +31,7 @@ class RandomHyperSearchCV(BaseHyperSearchCV):
         callbacks=None,
         max_time=None,
         warm_start=False,
+        checkpoint=None,
     ):
         super().__init__(
             estimator,
@@ -49,6 +50,7 @@ class RandomHyperSearchCV(BaseHyperSearchCV):
             callbacks=callbacks,
             max_time=max_time,
             warm_start=warm_start,
+            checkpoint=checkpoint,
         )
         self.batch_size = batch_size
 
