@@ -799,7 +799,9 @@ class HyperbandSearchCV(_BaseHalving):
         """The model that proposes candidates with ``sampler='bayes'``."""
         from .strategies.bayes import GPStrategy
 
-        return GPStrategy(space, rng)
+        # Called only once enough observations exist to fit the model, so
+        # no initial space-filling design is needed.
+        return GPStrategy(space, rng, n_initial_points=1)
 
     def _run_search(self, evaluate_candidates, callback_ctx=None):
         space = self._space
