@@ -121,6 +121,12 @@ class BayesSearchCV(BaseHyperSearchCV):
         ``cv_results_``, told to the model and never re-evaluated, and
         ``n_iter`` counts them.
 
+    checkpoint : str or path-like, default=None
+        File to which every completed batch is appended (JSON lines, flushed
+        to disk). If the file exists from an interrupted run with the same
+        settings and data, its candidates are reloaded instead of being fitted
+        again and the search continues where it stopped.
+
     Attributes
     ----------
     cv_results_ : dict of numpy (masked) ndarrays
@@ -254,6 +260,7 @@ class BayesSearchCV(BaseHyperSearchCV):
         callbacks=None,
         max_time=None,
         warm_start=False,
+        checkpoint=None,
     ):
         super().__init__(
             estimator=estimator,
@@ -272,6 +279,7 @@ class BayesSearchCV(BaseHyperSearchCV):
             callbacks=callbacks,
             max_time=max_time,
             warm_start=warm_start,
+            checkpoint=checkpoint,
         )
         self.n_initial_points = n_initial_points
         self.n_points = n_points

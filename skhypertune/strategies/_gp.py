@@ -215,7 +215,7 @@ class GaussianProcess:
                         jac=True,
                         method="L-BFGS-B",
                         bounds=bounds,
-                        options={"maxiter": maxiter},
+                        options={"maxiter": maxiter, "ftol": 1e-7, "gtol": 1e-4},
                     )
                 if np.isfinite(res.fun) and res.fun < best_val:
                     best_val, best_theta = float(res.fun), np.asarray(res.x)

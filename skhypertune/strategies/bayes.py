@@ -252,7 +252,7 @@ class GPStrategy(Strategy):
         self._design: np.ndarray | None = None
         self._design_pos = 0
         self._theta: np.ndarray | None = None
-        self._n_fits = 0
+        self._n_at_fit = 0
 
     # -- ask / tell ---------------------------------------------------------
     def tell(self, points, scores) -> None:
@@ -347,8 +347,13 @@ class GPStrategy(Strategy):
         gp = GaussianProcess(self._geo.groups)
         F = self._geo.features(X)
         n = len(y)
-        # Random restarts while data is scarce and the optimum may jump; then
-        # warm starts from the previous optimum are enough.
+        # Hyperparameters move little once there is data: with many
+        # observations they are refitted every few proposals only, warm
+        # started; random restarts are for the first, scarce-data fits.
+        n_obs = len(self.y_)
+        if self._theta is not None and n_obs - self._n_at_fit < n_obs // 25:
+            gp.fit(F, y, theta0=self._theta, optimize=False)
+            return gp
         n_restarts = 2 if (self._theta is None or n <= 30) else 0
         if n > self.max_fit:
             order = np.argsort(-y, kind="stable")
@@ -374,7 +379,7 @@ class GPStrategy(Strategy):
                 maxiter=100,
             )
         self._theta = gp.theta_
-        self._n_fits += 1
+        self._n_at_fit = n_obs
         return gp
 
     def _model_points(self, n: int, keys: set, chosen, rng) -> list[np.ndarray]:
