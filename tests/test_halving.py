@@ -1,0 +1,404 @@
+"""HalvingRandomSearchCV against scikit-learn's, and HyperbandSearchCV.
+
+The estimators here are toys whose score is a cheap, exact function of their
+parameters and of the very samples they were fitted and scored on, so that
+two searches agree only if they run the same iterations on the same
+subsamples, and a whole search takes milliseconds per fit.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy.stats import uniform
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+from sklearn.model_selection import HalvingRandomSearchCV as SkHalving
+from sklearn.model_selection import KFold
+from sklearn.pipeline import Pipeline
+
+from skhypertune import HalvingRandomSearchCV, HyperbandSearchCV
+from skhypertune.halving import _SubsampleSplitter
+
+
+class ToyRegressor(RegressorMixin, BaseEstimator):
+    """Score: a smooth function of ``a`` plus traces of the data it saw."""
+
+    def __init__(self, a=0.0, kind="p", n_estimators=1):
+        self.a = a
+        self.kind = kind
+        self.n_estimators = n_estimators
+
+    def fit(self, X, y=None):
+        self.n_fit_ = len(X)
+        self.fit_sum_ = float(np.sum(X[:, 0]))
+        return self
+
+    def predict(self, X):
+        return np.zeros(len(X))
+
+    def score(self, X, y=None):
+        bonus = {"p": 0.0, "q": 0.05}.get(self.kind, 0.0)
+        return (
+            -((self.a - 0.3 - 0.2 / self.n_estimators) ** 2)
+            + bonus
+            + 1e-4 * self.n_fit_
+            + 1e-6 * self.fit_sum_
+            + 1e-7 * float(np.sum(X[:, 0]))
+        )
+
+
+class ToyClassifier(ClassifierMixin, ToyRegressor):
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return super().fit(X, y)
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+    def score(self, X, y=None):
+        return ToyRegressor.score(self, X, y)
+
+
+class FailingFit(ToyRegressor):
+    def fit(self, X, y=None):
+        raise RuntimeError("fit must not be called")
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.rand(120, 2)
+    y = (X[:, 1] > 0.5).astype(int) + (X[:, 1] > 0.8)
+    return X, y
+
+
+def _grid(n):
+    # Distinct values, so that scores never tie at a promotion boundary.
+    return {"a": list(np.round(np.linspace(0.0, 1.0, n) + 0.001 * np.arange(n), 6))}
+
+
+def _fit_both(estimator, space, X, y, **kwargs):
+    ours = HalvingRandomSearchCV(estimator, space, **kwargs)
+    theirs = SkHalving(estimator, space, **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        ours.fit(X, y)
+        theirs.fit(X, y)
+    return ours, theirs
+
+
+_ATTRS = [
+    "n_resources_",
+    "n_candidates_",
+    "n_remaining_candidates_",
+    "max_resources_",
+    "min_resources_",
+    "n_iterations_",
+    "n_possible_iterations_",
+    "n_required_iterations_",
+]
+
+
+def _settings_grid():
+    cases = []
+    for resource in ("n_samples", "n_estimators"):
+        for factor in (2, 3):
+            for min_resources in ("smallest", "exhaust", "int"):
+                for n_candidates in ("exhaust", 10):
+                    for aggressive in (False, True):
+                        if min_resources == n_candidates == "exhaust":
+                            continue
+                        cases.append(
+                            (resource, factor, min_resources, n_candidates, aggressive)
+                        )
+    return cases
+
+
+@pytest.mark.parametrize(
+    "resource, factor, min_resources, n_candidates, aggressive", _settings_grid()
+)
+def test_same_iterations_as_scikit_learn(
+    data, resource, factor, min_resources, n_candidates, aggressive
+):
+    """Same settings, same candidates => same iterations, resources and scores."""
+    X, _ = data
+    kwargs = dict(
+        factor=factor,
+        n_candidates=n_candidates,
+        aggressive_elimination=aggressive,
+        cv=2,
+        random_state=0,
+        return_train_score=False,
+    )
+    if resource == "n_samples":
+        kwargs["min_resources"] = 30 if min_resources == "int" else min_resources
+    else:
+        kwargs.update(resource="n_estimators", max_resources=40)
+        kwargs["min_resources"] = 3 if min_resources == "int" else min_resources
+    # A grid no larger than the number of candidates: both searches then
+    # evaluate the whole grid (scikit-learn samples it without replacement).
+    n_grid = 10 if n_candidates == 10 else 12
+    ours, theirs = _fit_both(ToyRegressor(), _grid(n_grid), X, None, **kwargs)
+    for attr in _ATTRS:
+        assert getattr(ours, attr) == getattr(theirs, attr), attr
+    # Row for row (up to order within an iteration) the same candidates,
+    # resources and scores: same subsamples, same promotions.
+    for res in (ours.cv_results_, theirs.cv_results_):
+        assert set(res) >= {"iter", "n_resources", "mean_test_score"}
+
+    def rows(res):
+        return sorted(
+            (int(i), int(r), p["a"], round(float(s), 12))
+            for i, r, p, s in zip(
+                res["iter"], res["n_resources"], res["params"], res["mean_test_score"]
+            )
+        )
+
+    assert rows(ours.cv_results_) == rows(theirs.cv_results_)
+    assert ours.best_params_ == theirs.best_params_
+    assert ours.best_score_ == pytest.approx(theirs.best_score_)
+
+
+@pytest.mark.parametrize("factor", [2, 3])
+def test_classifier_smallest_uses_classes(data, factor):
+    X, y = data
+    ours, theirs = _fit_both(
+        ToyClassifier(), _grid(8), X, y, factor=factor, cv=2, random_state=1
+    )
+    # 2 samples * 2 splits * 3 classes.
+    assert ours.min_resources_ == theirs.min_resources_ == 12
+    for attr in _ATTRS:
+        assert getattr(ours, attr) == getattr(theirs, attr), attr
+    assert ours.best_params_ == theirs.best_params_
+
+
+def test_same_counts_with_distributions(data):
+    # Continuous distributions: the sampled candidates differ from
+    # scikit-learn's, the schedule does not.
+    X, _ = data
+    space = {"a": uniform(0, 1), "kind": ["p", "q"]}
+    ours, theirs = _fit_both(ToyRegressor(), space, X, None, cv=3, random_state=0)
+    for attr in _ATTRS:
+        assert getattr(ours, attr) == getattr(theirs, attr), attr
+    assert len(ours.cv_results_["params"]) == sum(ours.n_candidates_)
+
+
+def test_subsample_splitter_matches_resample(data):
+    X, _ = data
+    split = _SubsampleSplitter(KFold(3), 0.5, random_state=7)
+    folds = list(split.split(X))
+    assert len(folds) == 3 == split.get_n_splits()
+    for (train, test), (full_train, full_test) in zip(folds, KFold(3).split(X)):
+        assert len(train) == 40 and len(test) == 20
+        assert set(train) <= set(full_train) and set(test) <= set(full_test)
+        assert len(set(train)) == len(train)
+    # Same seed, same subsample on every call.
+    again = list(split.split(X))
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(folds, again))
+
+
+def test_best_comes_from_last_iteration(data):
+    X, _ = data
+    # With few estimators the optimum of `a` is at 0.5; with 40 at 0.305:
+    # early iterations favour other candidates than the last one.
+    search = HalvingRandomSearchCV(
+        ToyRegressor(),
+        _grid(20),
+        resource="n_estimators",
+        max_resources=40,
+        min_resources=1,
+        n_candidates=20,
+        factor=2,
+        cv=2,
+        random_state=0,
+    ).fit(X)
+    res = search.cv_results_
+    last = np.flatnonzero(res["iter"] == max(res["iter"]))
+    assert search.best_index_ in last
+    assert search.best_score_ == pytest.approx(res["mean_test_score"][last].max())
+    assert search.best_params_["n_estimators"] == search.n_resources_[-1]
+    # An early iteration's score is higher than the winner's.
+    assert res["mean_test_score"].max() > search.best_score_
+    assert search.best_estimator_.n_estimators == search.n_resources_[-1]
+
+
+def test_refit_callable_and_multimetric(data):
+    X, _ = data
+    search = HalvingRandomSearchCV(
+        ToyRegressor(), _grid(6), cv=2, random_state=0, refit=lambda res: 0
+    ).fit(X)
+    assert search.best_index_ == 0
+    scoring = {
+        "s": lambda est, X, y=None: est.score(X),
+        "neg": "neg_mean_squared_error",
+    }
+    y = np.zeros(len(X))
+    multi = HalvingRandomSearchCV(
+        ToyRegressor(), _grid(6), cv=2, random_state=0, scoring=scoring, refit="s"
+    ).fit(X, y)
+    single = HalvingRandomSearchCV(ToyRegressor(), _grid(6), cv=2, random_state=0).fit(
+        X, y
+    )
+    assert multi.n_candidates_ == single.n_candidates_
+    assert multi.best_params_ == single.best_params_
+    assert "mean_test_neg" in multi.cv_results_
+
+
+def test_pipeline_resource(data):
+    X, _ = data
+    pipe = Pipeline([("toy", ToyRegressor())])
+    search = HalvingRandomSearchCV(
+        pipe,
+        {"toy__a": _grid(9)["a"]},
+        resource="toy__n_estimators",
+        max_resources=9,
+        factor=3,
+        cv=2,
+        random_state=0,
+    ).fit(X)
+    assert search.n_resources_ == [1, 3, 9]
+    assert search.best_params_["toy__n_estimators"] == 9
+
+
+def test_deterministic_and_clone(data):
+    X, _ = data
+    search = HalvingRandomSearchCV(
+        ToyRegressor(), {"a": uniform(0, 1)}, cv=2, random_state=3
+    )
+    a = clone(search).fit(X).cv_results_
+    b = clone(search).fit(X).cv_results_
+    assert [p["a"] for p in a["params"]] == [p["a"] for p in b["params"]]
+    np.testing.assert_array_equal(a["mean_test_score"], b["mean_test_score"])
+
+
+def test_same_parameters_and_defaults_as_scikit_learn():
+    ours = HalvingRandomSearchCV(ToyRegressor(), {"a": [1]}).get_params(deep=False)
+    theirs = SkHalving(ToyRegressor(), {"a": [1]}).get_params(deep=False)
+    assert set(ours) == set(theirs)
+    for name in theirs:
+        if name in ("estimator", "param_distributions", "error_score"):
+            continue
+        assert ours[name] == theirs[name], name
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"factor": 1}, "factor"),
+        ({"factor": 0.5}, "factor"),
+        ({"resource": "nope"}, "not a parameter of estimator"),
+        ({"resource": "a", "max_resources": 10}, "part of the searched"),
+        ({"resource": "n_estimators"}, "max_resources='auto'"),
+        ({"n_candidates": "exhaust", "min_resources": "exhaust"}, "both be 'exhaust'"),
+        ({"min_resources": 500}, "greater than max_resources_"),
+        ({"max_resources": 500}, "greater than the number of samples"),
+        ({"min_resources": 2, "cv": 3}, "leaving 1 training"),
+        ({"cv": KFold(3, shuffle=True)}, "same folds"),
+        ({"n_candidates": 0}, "n_candidates"),
+    ],
+)
+def test_errors_before_any_fit(data, kwargs, match):
+    X, _ = data
+    search = HalvingRandomSearchCV(
+        FailingFit(), _grid(5), error_score="raise", **kwargs
+    )
+    with pytest.raises(ValueError, match=match):
+        search.fit(X)
+
+
+def test_too_few_samples_for_classifier():
+    X = np.random.RandomState(0).rand(20, 2)
+    y = np.arange(20) % 4  # 4 classes, smallest = 2 * 5 * 4 = 40 > 20
+    search = HalvingRandomSearchCV(ToyClassifier(), _grid(5))
+    with pytest.raises(ValueError, match="too few samples"):
+        search.fit(X, y)
+
+
+def test_unknown_searched_parameter(data):
+    X, _ = data
+    with pytest.raises(ValueError, match="Invalid parameter 'b'"):
+        HalvingRandomSearchCV(FailingFit(), {"b": [1, 2]}).fit(X)
+
+
+# -- Hyperband -------------------------------------------------------------
+def _hyperband(**kwargs):
+    args = dict(
+        resource="n_estimators", max_resources=27, factor=3, cv=2, random_state=0
+    )
+    args.update(kwargs)
+    return HyperbandSearchCV(ToyRegressor(), {"a": uniform(0, 1)}, **args)
+
+
+def test_hyperband_brackets(data):
+    X, _ = data
+    search = _hyperband().fit(X)
+    assert search.n_candidates_ == [[27, 9, 3, 1], [12, 4, 2], [6, 2], [4]]
+    assert search.n_resources_ == [[1, 3, 9, 27], [3, 9, 27], [9, 27], [27]]
+    assert search.n_brackets_ == 4
+    res = search.cv_results_
+    assert len(res["params"]) == sum(map(sum, search.n_candidates_))
+    assert sorted(set(res["bracket"])) == [0, 1, 2, 3]
+    full = np.flatnonzero(res["n_resources"] == 27)
+    assert search.best_index_ in full
+    assert search.best_score_ == pytest.approx(res["mean_test_score"][full].max())
+    assert search.n_model_candidates_ == [0, 0, 0, 0]
+
+
+def test_hyperband_bayes_proposes_from_model(data):
+    pytest.importorskip("skhypertune.strategies.bayes")
+    X, _ = data
+    search = _hyperband(sampler="bayes", n_rounds=2).fit(X)
+    assert search.n_brackets_ == 8
+    assert search.n_model_candidates_[0] == 0
+    # 2/3 of each later bracket comes from the model.
+    assert search.n_model_candidates_[1] == 12 - round(12 / 3)
+    assert sum(search.n_model_candidates_) > 0
+    # The model concentrates on the optimum a = 0.3 + 0.2/27 at full resource.
+    last = np.flatnonzero(np.asarray(search.cv_results_["bracket"]) >= 4)
+    a = np.array([search.cv_results_["params"][i]["a"] for i in last])
+    assert np.median(np.abs(a - 0.307)) < 0.2
+    again = _hyperband(sampler="bayes", n_rounds=2).fit(X)
+    assert again.best_params_ == search.best_params_
+
+
+def test_hyperband_random_fraction_one_is_random(data):
+    X, _ = data
+    search = _hyperband(sampler="bayes", random_fraction=1.0, n_brackets=2).fit(X)
+    assert search.n_model_candidates_ == [0, 0]
+
+
+def test_hyperband_small_grid_stops(data):
+    X, _ = data
+    search = HyperbandSearchCV(
+        ToyRegressor(),
+        _grid(5),
+        resource="n_estimators",
+        max_resources=9,
+        cv=2,
+        random_state=0,
+    ).fit(X)
+    # 9 + 5 + 3 candidates wanted, only 5 distinct: the first bracket uses all.
+    assert search.n_candidates_ == [[5, 2, 1]]
+    assert len({p["a"] for p in search.cv_results_["params"]}) == 5
+
+
+def test_hyperband_n_samples(data):
+    X, _ = data
+    search = HyperbandSearchCV(
+        ToyRegressor(), {"a": uniform(0, 1)}, cv=2, factor=3, random_state=0
+    ).fit(X)
+    # smallest = 2 * 2 splits = 4 samples; 120 / 4 = 30 -> 4 brackets.
+    assert search.min_resources_ == 4 and search.max_resources_ == 120
+    assert [r[0] for r in search.n_resources_] == [4, 13, 40, 120]
+    assert search.best_estimator_.n_fit_ == 120
+
+
+def test_hyperband_errors(data):
+    X, _ = data
+    with pytest.raises(ValueError, match="sampler"):
+        _hyperband(sampler="tpe").fit(X)
+    with pytest.raises(ValueError, match="min_resources"):
+        _hyperband(min_resources="exhaust").fit(X)
+    with pytest.raises(ValueError, match="factor"):
+        _hyperband(factor=1.0).fit(X)
