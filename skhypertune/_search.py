@@ -318,8 +318,10 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         chosen = []
         while seeds and len(chosen) < n:
             u = seeds.pop(0)
-            seen.add(space.key(u))
-            chosen.append(u)
+            k = space.key(u)
+            if k not in seen:  # the user may list a parameter set twice
+                seen.add(k)
+                chosen.append(u)
         for _ in range(_MAX_ASK_ROUNDS):
             if len(chosen) >= n:
                 break
