@@ -172,6 +172,11 @@ def summarise(rows: list[dict], refs: dict) -> dict:
             "n": len(group),
         }
 
+    # Tasks every searcher with any successful run covered, for a like-for-like
+    # mean when some searcher ran on a subset or failed on a task.
+    covered = [{t for (t, n) in cells if n == name} for name in {n for _, n in cells}]
+    common = set.intersection(*covered) if covered else set()
+
     per_searcher = {}
     for name in sorted({r["searcher"] for r in rows}, key=_searcher_order):
         mine = [r for r in ok if r["searcher"] == name]
@@ -183,6 +188,7 @@ def summarise(rows: list[dict], refs: dict) -> dict:
             "norm_cv": _mean(task_norm),
             "norm_cv_sem": _sem(task_norm),
             "norm_cv_median": _median(task_norm),
+            "norm_cv_common": _mean([cells[t, name]["norm_cv"] for t in common]),
             "test": _mean([cells[t, name]["test"] for t in tasks]),
             "norm_test": _mean([cells[t, name]["norm_test"] for t in tasks]),
             "wall_ratio": float(np.exp(np.mean(np.log(ratios))))
@@ -200,7 +206,12 @@ def summarise(rows: list[dict], refs: dict) -> dict:
             "n_tasks": len(tasks),
             "errors": sorted({r["error"] for r in failed}),
         }
-    return {"cells": cells, "per_searcher": per_searcher, "zero_cv": zero_cv}
+    return {
+        "cells": cells,
+        "per_searcher": per_searcher,
+        "zero_cv": zero_cv,
+        "common": sorted(common),
+    }
 
 
 def _group(rows: list[dict], *keys: str) -> dict:
@@ -221,7 +232,9 @@ def _searcher_order(name: str):
 
 
 def _fmt(value: float, digits: int = 1) -> str:
-    return "–" if value is None or math.isnan(value) else f"{value:.{digits}f}"
+    if value is None or math.isnan(value):
+        return "–"
+    return f"{value + 0.0:.{digits}f}"  # + 0.0 turns -0.0 into 0.0
 
 
 def _table(header: list[str], lines: list[list[str]]) -> str:
@@ -250,6 +263,8 @@ def render(budget: int, rows: list[dict], refs: dict, meta: dict) -> str:
                 f"**{name}**",
                 f"{_fmt(p['norm_cv'])} ± {_fmt(p['norm_cv_sem'])}",
                 _fmt(p["norm_cv_median"]),
+                _fmt(p["norm_cv_common"]),
+                str(p["n_tasks"]),
                 _fmt(p["test"], 4),
                 _fmt(p["norm_test"]),
                 _fmt(p["wall_ratio"], 2),
@@ -310,6 +325,8 @@ def render(budget: int, rows: list[dict], refs: dict, meta: dict) -> str:
                 "searcher",
                 "norm. CV score ± s.e. (tasks)",
                 "median over tasks",
+                f"on the {len(s['common'])} common tasks",
+                "tasks",
                 "test score",
                 "norm. test",
                 "wall / random (geo-mean)",

@@ -515,13 +515,15 @@ def _optuna_evaluations(search, n_splits: int) -> Evaluations:
 
 
 def ga_population_size(budget: int) -> int:
-    """GASearchCV population: the initial generation is a fifth of the budget.
+    """GASearchCV population for ``budget`` evaluated candidates.
 
-    Each later generation evaluates ``2 * population_size`` offspring
-    (eaMuPlusLambda with crossover + mutation probabilities summing to 1), so
-    budget 40 gives 8 + 16 + 16 and budget 100 gives 20 + 40 + 40.
+    eaMuPlusLambda evaluates the population, then ``2 * population_size``
+    offspring per generation (crossover and mutation probabilities sum to 1),
+    minus the offspring its cache recognises. ``ceil(budget / 7)`` makes three
+    offspring generations propose slightly more than the budget (42 at budget
+    40, 105 at budget 100), which leaves room for those cache hits.
     """
-    return max(4, budget // 5)
+    return max(4, math.ceil(budget / 7))
 
 
 def _build_ga(task, estimator, space, cv, budget, seed):
