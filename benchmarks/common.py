@@ -345,17 +345,17 @@ def describe(dist) -> Dim:
     lists): they are what a RandomizedSearchCV user writes, and what every peer
     can express.
     """
-    if isinstance(dist, (list, tuple)):
+    if isinstance(dist, (list, tuple, np.ndarray)):
         return Dim("cat", values=tuple(dist))
     name = getattr(getattr(dist, "dist", None), "name", None)
+    if name not in ("loguniform", "reciprocal", "uniform", "randint"):
+        raise TypeError(f"benchmark spaces do not use {dist!r}")
     low, high = (v.item() if hasattr(v, "item") else v for v in dist.support())
     if name in ("loguniform", "reciprocal"):
         return Dim("real", float(low), float(high), log=True)
     if name == "uniform":
         return Dim("real", float(low), float(high))
-    if name == "randint":
-        return Dim("int", int(low), int(high))
-    raise TypeError(f"benchmark spaces do not use {dist!r}")
+    return Dim("int", int(low), int(high))
 
 
 def convert_space(space: dict, make: dict[str, Callable[[Dim], Any]]) -> dict:
