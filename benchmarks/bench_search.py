@@ -308,7 +308,8 @@ def render(budget: int, rows: list[dict], refs: dict, meta: dict) -> str:
         f"# Search benchmark, budget {budget}",
         "",
         f"Generated {meta.get('date', '?')} by `{meta.get('command', '?')}`",
-        f"on {meta.get('machine', '?')}; run time {meta.get('run_time', '?')}.",
+        f"on {meta.get('machine', '?')}; "
+        f"run time of the last invocation {meta.get('run_time', '?')}.",
         f"Versions: {versions}.",
         "",
         f"{len(tasks)} tasks x {len(seeds)} seeds (seeds {seeds}), "
