@@ -71,6 +71,13 @@ class GaussianProcess:
     def __init__(self, groups):
         self.groups = np.asarray(groups, dtype=int)
         self.n_groups = int(self.groups.max()) + 1 if self.groups.size else 0
+        G = self.n_groups
+        self._prior_mu = np.concatenate(
+            [np.full(G, _LS_PRIOR[0]), [_SIGNAL_PRIOR[0], _NOISE_PRIOR[0]]]
+        )
+        self._prior_sd = np.concatenate(
+            [np.full(G, _LS_PRIOR[1]), [_SIGNAL_PRIOR[1], _NOISE_PRIOR[1]]]
+        )
 
     # -- hyperparameters ------------------------------------------------------
     def default_theta(self) -> np.ndarray:
@@ -106,15 +113,20 @@ class GaussianProcess:
     def _neg_log_posterior(
         self, theta: np.ndarray, D2: np.ndarray, y: np.ndarray
     ) -> tuple[float, np.ndarray]:
-        """Negative (log marginal likelihood + log prior) and its gradient."""
+        """Negative (log marginal likelihood + log prior) and its gradient.
+
+        ``D2`` holds the per-group squared distances, flattened to
+        ``(n_groups, n * n)``.
+        """
         G = self.n_groups
+        n = len(y)
         log_ls, log_sig, log_noise = theta[:G], theta[G], theta[G + 1]
         inv_ls2 = np.exp(-2.0 * log_ls)
-        r2 = np.tensordot(inv_ls2, D2, axes=1)
+        r2 = (inv_ls2 @ D2).reshape(n, n)
         signal, noise = math.exp(log_sig), math.exp(log_noise)
         Kf, dfac = _matern52(r2, signal)
-        n = len(y)
-        K = Kf + (noise + _JITTER) * np.eye(n)
+        K = Kf.copy()
+        K.flat[:: n + 1] += noise + _JITTER
         try:
             L = cholesky(K, lower=True, check_finite=False)
         except LinAlgError:
@@ -126,26 +138,19 @@ class GaussianProcess:
             - 0.5 * n * math.log(2.0 * math.pi)
         )
         Kinv = cho_solve((L, True), np.eye(n), check_finite=False)
-        W = np.outer(alpha, alpha) - Kinv
+        W = np.outer(alpha, alpha)
+        W -= Kinv
         grad = np.empty_like(theta)
         # dK/dlog l_g = signal * (5/3)(1 + a) e^-a * D2_g / l_g^2
-        WS = W * (signal * dfac)
-        grad[:G] = 0.5 * np.tensordot(D2, WS, axes=([1, 2], [0, 1])) * inv_ls2
-        grad[G] = 0.5 * np.sum(W * Kf)
+        grad[:G] = (0.5 * signal) * (D2 @ (W * dfac).ravel()) * inv_ls2
+        grad[G] = 0.5 * np.vdot(W, Kf)
         grad[G + 1] = 0.5 * noise * np.trace(W)
-        lp, dlp = self._log_prior(theta)
-        return -(lml + lp), -(grad + dlp)
+        z = (theta - self._prior_mu) / self._prior_sd
+        return -(lml - 0.5 * float(z @ z)), -(grad - z / self._prior_sd)
 
-    def _log_prior(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        G = self.n_groups
-        mu = np.concatenate(
-            [np.full(G, _LS_PRIOR[0]), [_SIGNAL_PRIOR[0]], [_NOISE_PRIOR[0]]]
-        )
-        sd = np.concatenate(
-            [np.full(G, _LS_PRIOR[1]), [_SIGNAL_PRIOR[1]], [_NOISE_PRIOR[1]]]
-        )
-        z = (theta - mu) / sd
-        return -0.5 * float(z @ z), -z / sd
+    def _log_prior(self, theta: np.ndarray) -> float:
+        z = (theta - self._prior_mu) / self._prior_sd
+        return -0.5 * float(z @ z)
 
     # -- fitting --------------------------------------------------------------
     def fit(
@@ -192,7 +197,7 @@ class GaussianProcess:
         hi = np.array([b[1] for b in bounds])
         theta = np.clip(theta, lo, hi)
         if optimize and len(y) > 1:
-            D2 = self._group_sq_dists(X, X)
+            D2 = self._group_sq_dists(X, X).reshape(self.n_groups, -1)
             starts = [theta]
             if n_restarts > 0:
                 rng = random_state if random_state is not None else np.random
@@ -278,5 +283,6 @@ class GaussianProcess:
         """Log marginal likelihood of the (standardised) training targets."""
         theta = self.theta_ if theta is None else np.asarray(theta, dtype=float)
         D2 = self._group_sq_dists(self.X_train_, self.X_train_)
+        D2 = D2.reshape(self.n_groups, -1)
         val, _ = self._neg_log_posterior(theta, D2, self.y_train_)
-        return -val + self._log_prior(theta)[0]
+        return -val - self._log_prior(theta)

@@ -33,6 +33,8 @@ __all__ = ["GPStrategy", "log_expected_improvement"]
 _SQRT_HALF_PI = math.sqrt(math.pi / 2.0)
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _EPS = 1e-9
+# Integer parameters with fewer values than this snap through a lookup table.
+_MAX_TABLE = 100_000
 
 _BLAS = None
 
@@ -85,15 +87,25 @@ class _Geometry:
         self.categorical = np.array([k == "categorical" for k in self.kinds])
         # Integer coordinates with a scipy distribution snap in one vectorised
         # call; others (empirical samples) fall back to the space's own snap.
+        self.table_int = []
         self.fast_int = []
         self.slow = []
         for j, d in enumerate(dims):
-            if d.kind == "integer":
-                if hasattr(d.prior, "ppf") and hasattr(d.prior, "cdf"):
-                    lo, hi = (float(b) for b in d.prior.support())
-                    self.fast_int.append((j, d.prior, lo, hi))
-                else:
-                    self.slow.append(j)
+            if d.kind != "integer":
+                continue
+            if not (hasattr(d.prior, "ppf") and hasattr(d.prior, "cdf")):
+                self.slow.append(j)
+                continue
+            lo, hi = (float(b) for b in d.prior.support())
+            if hi - lo < _MAX_TABLE:
+                # Bounded support: the CDF at every value turns the PPF into
+                # a binary search, far cheaper than scipy's per-call overhead.
+                xs = np.arange(lo, hi + 1)
+                cdf = np.asarray(d.prior.cdf(xs), dtype=float)
+                mids = np.clip((np.asarray(d.prior.cdf(xs - 1)) + cdf) / 2.0, 0.0, 1.0)
+                self.table_int.append((j, cdf, mids))
+            else:
+                self.fast_int.append((j, d.prior, lo, hi))
         # GP feature columns: one per numeric coordinate, a scaled one-hot
         # block per categorical (distance 1 between two levels); constant
         # coordinates (a single level) are dropped.
@@ -133,6 +145,10 @@ class _Geometry:
             if kind == "categorical":
                 k = self.levels[j]
                 U[:, j] = (np.minimum((U[:, j] * k).astype(int), k - 1) + 0.5) / k
+        for j, cdf, mids in self.table_int:
+            u = np.clip(U[:, j], _EPS, 1.0 - _EPS)
+            idx = np.minimum(np.searchsorted(cdf, u, side="left"), len(cdf) - 1)
+            U[:, j] = mids[idx]
         for j, prior, lo, hi in self.fast_int:
             x = np.clip(prior.ppf(np.clip(U[:, j], _EPS, 1.0 - _EPS)), lo, hi)
             x = np.floor(x + 0.5)
@@ -253,6 +269,7 @@ class GPStrategy(Strategy):
         self._design_pos = 0
         self._theta: np.ndarray | None = None
         self._n_at_fit = 0
+        self._n_fits = 0
 
     # -- ask / tell ---------------------------------------------------------
     def tell(self, points, scores) -> None:
@@ -354,7 +371,12 @@ class GPStrategy(Strategy):
         if self._theta is not None and n_obs - self._n_at_fit < n_obs // 25:
             gp.fit(F, y, theta0=self._theta, optimize=False)
             return gp
-        n_restarts = 2 if (self._theta is None or n <= 30) else 0
+        n_restarts = 0
+        if self._theta is None:
+            n_restarts = 2
+        elif n <= 50 and self._n_fits % 4 == 0:
+            n_restarts = 1
+        self._n_fits += 1
         if n > self.max_fit:
             order = np.argsort(-y, kind="stable")
             n_best = self.max_fit // 2
