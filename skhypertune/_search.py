@@ -30,7 +30,7 @@ from . import _sklearn_compat as compat
 from . import checkpoint as _checkpoint
 from .callbacks import SearchState
 from .space import SearchSpace
-from .strategies import Strategy
+from .strategies import RandomStrategy, Strategy
 
 # How often the loop asks a strategy again when it proposes only points that
 # were already evaluated, before it fills the batch by random sampling.
@@ -209,10 +209,17 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         start = time.monotonic()
         space = self._space
         rng = check_random_state(self.random_state)
-        strategy = self._make_strategy(space, rng)
+        if space.n_dims == 0:
+            # param_distributions={} (RandomizedSearchCV accepts it): the one
+            # candidate is the estimator as given; no model to build.
+            strategy = RandomStrategy(space, rng)
+        else:
+            strategy = self._make_strategy(space, rng)
 
         prev_results, prev_points = self._previous_evaluations()
-        points = [np.asarray(prev_points, dtype=float).reshape(-1, space.n_dims)]
+        points = [
+            np.asarray(prev_points, dtype=float).reshape(len(prev_points), space.n_dims)
+        ]
         scores = [_objective(prev_results, self.refit) if prev_results else np.empty(0)]
         seen = {space.key(u) for u in points[0]}
         all_params = list(prev_results["params"]) if prev_results else []
@@ -340,7 +347,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
                 if k not in seen and len(chosen) < n:
                     seen.add(k)
                     chosen.append(u)
-        return np.array(chosen).reshape(-1, space.n_dims)
+        return np.array(chosen).reshape(len(chosen), space.n_dims)
 
     def _previous_evaluations(self):
         """Results and points carried over from a checkpoint or an earlier fit.
