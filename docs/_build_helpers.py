@@ -209,7 +209,7 @@ def _inline_text(text: str) -> str:
 
 def _table(rows: list[str]) -> list[str]:
     cells = [[c.strip() for c in r.strip().strip("|").split("|")] for r in rows]
-    cells = [c for c in cells if not all(re.fullmatch(r":?-{2,}:?", x) for x in c)]
+    cells = [c for c in cells if not all(re.fullmatch(r":?-+:?", x) for x in c)]
     if not cells:
         return []
     width = len(cells[0])

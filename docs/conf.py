@@ -19,8 +19,12 @@ ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(DOCS))
 
-# Gallery examples draw figures without a display.
+# Gallery examples draw figures without a display, and use one BLAS thread:
+# their models are small, and on a loaded 2-core CI machine BLAS threads
+# fighting joblib workers made them many times slower. Set before numpy loads.
 os.environ.setdefault("MPLBACKEND", "Agg")
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 from _build_helpers import write_api_list, write_benchmark_tables  # noqa: E402
 
