@@ -116,7 +116,7 @@ class EvolutionStrategy(Strategy):
         budget: int | None = None,
     ):
         super().__init__(space, random_state)
-        if step_rule not in ("spread", "success", "anneal"):
+        if step_rule not in ("spread", "success", "anneal", "hybrid"):
             raise ValueError(f"Unknown step_rule {step_rule!r}.")
         self.population_size = int(population_size)
         self.mutation_probability = float(mutation_probability)
@@ -223,10 +223,11 @@ class EvolutionStrategy(Strategy):
         d = self.space.n_dims
         if self.step_rule == "success":
             return np.full(d, self._global_step)
+        budget = self.budget or 100
+        t = min(1.0, len(fitness) / budget)
+        annealed = 0.25 * (0.02 / 0.25) ** t
         if self.step_rule == "anneal":
-            budget = self.budget or 100
-            t = min(1.0, len(fitness) / budget)
-            return np.full(d, 0.25 * (0.02 / 0.25) ** t)
+            return np.full(d, annealed)
         pool_X = self.X_[self.pool_]
         mask = self.space.active_mask(pool_X)
         steps = np.full(d, 0.2)
@@ -234,6 +235,8 @@ class EvolutionStrategy(Strategy):
             values = pool_X[mask[:, j], j]
             if len(values) >= 2:
                 steps[j] = self.step_scale * values.std()
+        if self.step_rule == "hybrid":
+            steps = np.sqrt(np.clip(steps, _MIN_STEP, _MAX_STEP) * annealed)
         return np.clip(steps, _MIN_STEP, _MAX_STEP)
 
     # -- variation --------------------------------------------------------
