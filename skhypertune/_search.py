@@ -25,7 +25,9 @@ from scipy.stats import rankdata
 from sklearn.base import is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
 
+from . import _progress
 from . import _sklearn_compat as compat
 from . import checkpoint as _checkpoint
 from .callbacks import SearchState
@@ -197,10 +199,14 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
             if path is not None
             else None
         )
+        self._progress, evaluate_candidates = _progress.start(self, evaluate_candidates)
         try:
             with compat.tolerate_failed_batches() as failures:
                 self._search_loop(evaluate_candidates, callback_ctx, failures)
         finally:
+            if self._progress is not None:
+                self._progress.close()
+            del self._progress
             if self._checkpoint is not None:
                 self._checkpoint.close()
             del self._checkpoint
@@ -392,6 +398,26 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
             )
         return {k: v for k, v in prev.items()}, self._search_points_
 
+    @property
+    def param_importances_(self) -> dict:
+        """Share of the score's variance each hyperparameter explains.
+
+        Functional ANOVA on a random-forest surrogate of the ``cv_results_``
+        (see :func:`skhypertune.param_importances`), weighted by the search
+        space's priors; computed on first access and cached. Parameter name
+        to share, summing to one, most important first.
+        """
+        check_is_fitted(self, "cv_results_")
+        from .importance import param_importances
+
+        key = (id(self.cv_results_), len(self.cv_results_["params"]))
+        cached = getattr(self, "_param_importances_cache", None)
+        if cached is None or cached[0] != key:
+            seed = self.random_state if isinstance(self.random_state, int) else 0
+            cached = (key, param_importances(self, random_state=seed))
+            self._param_importances_cache = cached
+        return dict(cached[1])
+
     def _after_batch(self, points, candidates, results) -> None:
         """Called after each evaluated batch (checkpointing hooks in here)."""
 
@@ -568,12 +594,8 @@ def _set_by_sibling(name: str, branch: Mapping) -> bool:
 
 
 def _print_progress(search, scores, n_done, elapsed) -> None:
+    display = getattr(search, "_progress", None)
+    if display is None:
+        return
     finite = scores[np.isfinite(scores)]
-    best = f"{finite.max():.5g}" if finite.size else "n/a"
-    rate = elapsed / max(n_done, 1)
-    remaining = rate * max(search.n_iter - n_done, 0)
-    print(
-        f"[{type(search).__name__}] {n_done}/{search.n_iter} candidates, "
-        f"best {best}, elapsed {elapsed:.1f}s, remaining ~{remaining:.0f}s",
-        flush=True,
-    )
+    display.update(n_done, float(finite.max()) if finite.size else math.nan, elapsed)

@@ -152,6 +152,8 @@ def param_importances(
         X, y, axes, interactions, n_estimators, forest, rng.randint(2**31 - 1)
     )
     names = [a.name for a in axes]
+    if not names:
+        return {}
     shares: dict = {names[j]: main[j] for j in range(len(names))}
     if interactions:
         shares.update({(names[j], names[k]): v for (j, k), v in pairs.items()})
