@@ -100,7 +100,7 @@ def _grid_points(space: SearchSpace) -> np.ndarray | None:
             if space.n_branches > 1:
                 u[0] = (b + 0.5) / space.n_branches
             rows.append(u)
-    return np.array(rows).reshape(-1, space.n_dims)
+    return np.array(rows, dtype=float).reshape(len(rows), space.n_dims)
 
 
 def _best_in(results, metric: str, rows: np.ndarray) -> int:
