@@ -465,6 +465,13 @@ class HalvingRandomSearchCV(_BaseHalving):
 
     Notes
     -----
+    **Subsampling.** With ``resource='n_samples'`` each CV fold's training
+    and test indices are subsampled without replacement to the iteration's
+    share of the data, as scikit-learn does; like scikit-learn, the subsample
+    is not stratified (the folds themselves are, for classifiers with an
+    integer ``cv``). ``min_resources='smallest'`` keeps about two samples
+    per class and fold in the first iteration.
+
     **Why the best candidate comes from the last iteration.** A candidate
     eliminated early may show a higher ``mean_test_score`` in ``cv_results_``
     than the winner, because it was scored on a small subsample (or with few

@@ -402,3 +402,12 @@ def test_hyperband_errors(data):
         _hyperband(min_resources="exhaust").fit(X)
     with pytest.raises(ValueError, match="factor"):
         _hyperband(factor=1.0).fit(X)
+
+
+@pytest.mark.slow
+def test_n_jobs_does_not_change_results(data):
+    X, _ = data
+    one = _hyperband(sampler="bayes", n_brackets=2, n_jobs=1).fit(X).cv_results_
+    two = _hyperband(sampler="bayes", n_brackets=2, n_jobs=2).fit(X).cv_results_
+    assert [p["a"] for p in one["params"]] == [p["a"] for p in two["params"]]
+    np.testing.assert_array_equal(one["mean_test_score"], two["mean_test_score"])
