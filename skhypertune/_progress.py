@@ -182,7 +182,8 @@ def start(search: Any, evaluate_candidates: Any) -> tuple[Any, Any]:
     verbose = getattr(search, "verbose", 0) or 0
     if verbose <= 0:
         return None, evaluate_candidates
-    display = SearchProgress(search.n_iter, label=type(search).__name__)
+    total = getattr(search, "n_iter", None) or 0
+    display = SearchProgress(total, label=type(search).__name__)
     if verbose == 1:
         evaluate_candidates = _QuietEvaluate(search, evaluate_candidates)
     return display, evaluate_candidates

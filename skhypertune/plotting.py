@@ -1,0 +1,555 @@
+"""Plots of a search: convergence, importances, parallel coordinates, slices, halving.
+
+Every function takes a fitted search (skhypertune's or scikit-learn's) or its
+``cv_results_``, draws on ``ax=`` when given (a new figure otherwise) and
+returns what it drew on. matplotlib is an optional dependency: install it with
+``pip install "skhypertune[plot]"``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "plot_convergence",
+    "plot_halving",
+    "plot_importances",
+    "plot_parallel_coordinates",
+    "plot_slices",
+]
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - exercised without matplotlib
+        raise ImportError(
+            "skhypertune's plots need matplotlib, which is not installed. "
+            'Install the "plot" extra: pip install "skhypertune[plot]"'
+        ) from exc
+    return plt
+
+
+def _new_ax(ax):
+    if ax is not None:
+        return ax
+    plt = _pyplot()
+    _, ax = plt.subplots(figsize=(6.4, 4.0))
+    return ax
+
+
+def _unpack(obj: Any, metric: str | None) -> tuple[Mapping, str, Any]:
+    """(cv_results, metric, search or None) for a search or its results."""
+    search = obj if hasattr(obj, "cv_results_") else None
+    results = obj.cv_results_ if search is not None else obj
+    if not (isinstance(results, Mapping) or hasattr(results, "columns")):
+        raise TypeError(
+            f"Expected a fitted search or its cv_results_, got {type(obj).__name__}."
+        )
+    keys = list(results.keys())
+    if metric is None:
+        if "mean_test_score" in keys:
+            metric = "score"
+        elif search is not None and isinstance(getattr(search, "refit", None), str):
+            metric = search.refit
+        else:
+            found = sorted(k[10:] for k in keys if k.startswith("mean_test_"))
+            raise ValueError(
+                f"cv_results holds several metrics; choose one with metric= "
+                f"(one of {found!r})."
+            )
+    if f"mean_test_{metric}" not in keys:
+        raise ValueError(f"metric={metric!r} is not in cv_results.")
+    return results, metric, search
+
+
+def _scores(results: Mapping, metric: str) -> np.ndarray:
+    values = np.asarray(results[f"mean_test_{metric}"], dtype=float)
+    return np.where(np.isfinite(values), values, np.nan)
+
+
+def _metric_label(metric: str) -> str:
+    return "mean test score" if metric == "score" else f"mean test {metric}"
+
+
+def best_so_far(scores: Sequence[float]) -> np.ndarray:
+    """Running maximum of ``scores``, ignoring NaN (NaN before the first score).
+
+    Examples
+    --------
+    >>> from skhypertune.plotting import best_so_far
+    >>> best_so_far([float("nan"), 0.5, 0.4, 0.7]).tolist()
+    [nan, 0.5, 0.5, 0.7]
+    """
+    s = np.asarray(scores, dtype=float)
+    filled = np.maximum.accumulate(np.where(np.isnan(s), -np.inf, s))
+    return np.where(np.isfinite(filled), filled, np.nan)
+
+
+def plot_convergence(
+    *searches: Any,
+    ax: Any = None,
+    labels: Sequence[str] | None = None,
+    metric: str | None = None,
+) -> Any:
+    """Best score so far against the number of evaluated candidates.
+
+    Parameters
+    ----------
+    *searches : fitted searches or cv_results_ dicts
+        One line each, on the same axes, to compare searchers.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
+    labels : list of str, default=None
+        Legend entries; the searches' class names by default.
+    metric : str, default=None
+        Which ``mean_test_<metric>`` to plot; the refit metric of a
+        multi-metric search.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        One line per search (the individual scores are drawn as points).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skhypertune.plotting import plot_convergence
+    >>> a = {"params": [{}] * 3, "mean_test_score": [0.2, 0.5, 0.4]}
+    >>> b = {"params": [{}] * 3, "mean_test_score": [0.3, 0.3, 0.6]}
+    >>> ax = plot_convergence(a, b, labels=["A", "B"])
+    >>> [line.get_ydata().tolist() for line in ax.get_lines()]
+    [[0.2, 0.5, 0.5], [0.3, 0.3, 0.6]]
+    """
+    if not searches:
+        raise ValueError("plot_convergence needs at least one search or cv_results_.")
+    if labels is not None and len(labels) != len(searches):
+        raise ValueError(f"Got {len(labels)} labels for {len(searches)} searches.")
+    ax = _new_ax(ax)
+    for i, obj in enumerate(searches):
+        results, m, search = _unpack(obj, metric)
+        scores = _scores(results, m)
+        x = np.arange(1, len(scores) + 1)
+        if labels is not None:
+            label = labels[i]
+        elif search is not None:
+            label = type(search).__name__
+        else:
+            label = f"results {i + 1}"
+        (line,) = ax.plot(x, best_so_far(scores), drawstyle="steps-post", label=label)
+        ax.scatter(x, scores, s=10, alpha=0.35, color=line.get_color())
+        metric_used = m
+    ax.set_xlabel("candidates evaluated")
+    ax.set_ylabel(f"best {_metric_label(metric_used)} so far")
+    ax.set_title("Convergence")
+    ax.legend(loc="lower right")
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_importances(
+    search_or_cv_results: Any,
+    ax: Any = None,
+    interactions: bool = False,
+    *,
+    max_bars: int = 15,
+    metric: str | None = None,
+    random_state: int | None = 0,
+) -> Any:
+    """Horizontal bars of the hyperparameters' importances (fANOVA shares).
+
+    Parameters
+    ----------
+    search_or_cv_results : fitted search, cv_results_ or dict of importances
+        A dict mapping names (or name pairs) to shares is drawn as is.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
+    interactions : bool, default=False
+        Also show pairwise interactions (bars labelled ``a × b``).
+    max_bars : int, default=15
+        Show at most this many, the largest.
+    metric : str, default=None
+        Passed to :func:`skhypertune.param_importances`.
+    random_state : int, default=0
+        Passed to :func:`skhypertune.param_importances`.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The largest share on top.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skhypertune.plotting import plot_importances
+    >>> ax = plot_importances({"C": 0.7, "gamma": 0.3})
+    >>> [round(float(p.get_width()), 1) for p in ax.patches]
+    [0.7, 0.3]
+    """
+    shares = _importances(search_or_cv_results, interactions, metric, random_state)
+    items = list(shares.items())[:max_bars]
+    names = [" × ".join(k) if isinstance(k, tuple) else str(k) for k, _ in items]
+    values = [v for _, v in items]
+    ax = _new_ax(ax)
+    y = np.arange(len(items))[::-1]
+    colors = ["#c4622d" if isinstance(k, tuple) else "#2d6fa3" for k, _ in items]
+    ax.barh(y, values, color=colors)
+    ax.set_yticks(y, names)
+    for yi, v in zip(y, values):
+        ax.text(v, yi, f" {v:.1%}", va="center", fontsize=8)
+    ax.set_xlim(0, max(values + [0.0]) * 1.18 + 1e-9)
+    ax.set_xlabel("share of explained variance (fANOVA)")
+    ax.set_title("Hyperparameter importances")
+    return ax
+
+
+def _importances(obj, interactions, metric, random_state) -> dict:
+    if isinstance(obj, Mapping) and "params" not in obj:
+        return dict(obj)
+    if not interactions and metric is None and hasattr(obj, "param_importances_"):
+        return obj.param_importances_
+    from .importance import param_importances
+
+    return param_importances(
+        obj, metric=metric, interactions=interactions, random_state=random_state
+    )
+
+
+# -- parameter values as plot coordinates -------------------------------------
+class _ParamScale:
+    """Where each value of one parameter goes on a [0, 1] axis."""
+
+    def __init__(self, name: str, values: list):
+        self.name = name
+        present = [v for v in values if v is not _MISSING]
+        self.numeric = bool(present) and all(
+            isinstance(v, numbers.Real) and not isinstance(v, bool) for v in present
+        )
+        if self.numeric:
+            x = np.asarray(present, dtype=float)
+            self.lo, self.hi = float(np.min(x)), float(np.max(x))
+            self.log = self.lo > 0 and self.hi / self.lo >= 100
+            self.levels: list = []
+        else:
+            self.log = False
+            self.levels = []
+            for v in present:
+                if not any(_same(v, w) for w in self.levels):
+                    self.levels.append(v)
+
+    def __call__(self, v: Any) -> float:
+        if v is _MISSING:
+            return math.nan
+        if self.numeric:
+            lo, hi, x = self.lo, self.hi, float(v)
+            if self.log:
+                lo, hi, x = math.log10(lo), math.log10(hi), math.log10(x)
+            return 0.5 if hi == lo else (x - lo) / (hi - lo)
+        k = len(self.levels)
+        return 0.5 if k == 1 else self.index(v) / (k - 1)
+
+    def index(self, v: Any) -> int:
+        """Level index of a categorical value, -1 when inactive."""
+        if v is _MISSING:
+            return -1
+        return next(j for j, w in enumerate(self.levels) if _same(v, w))
+
+    def ticks(self) -> list[tuple[float, str]]:
+        if self.numeric:
+            return [(0.0, _short(self.lo)), (1.0, _short(self.hi))]
+        return [(self(v), _short(v)) for v in self.levels]
+
+
+_MISSING = object()
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except Exception:
+        return False
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    text = str(v)
+    return text if len(text) <= 18 else text[:15] + "..."
+
+
+def _param_table(results: Mapping, params: Sequence[str] | None):
+    rows = list(results["params"])
+    names = sorted({k for p in rows for k in p}) if params is None else list(params)
+    unknown = [n for n in names if not any(n in p for p in rows)]
+    if unknown:
+        raise ValueError(f"Unknown parameter(s) {unknown!r} for these results.")
+    columns = {n: [p.get(n, _MISSING) for p in rows] for n in names}
+    return names, columns
+
+
+def plot_parallel_coordinates(
+    search_or_cv_results: Any,
+    ax: Any = None,
+    *,
+    params: Sequence[str] | None = None,
+    metric: str | None = None,
+    cmap: str = "viridis",
+) -> Any:
+    """One line per candidate through its parameter values and its score.
+
+    Numeric parameters spanning two decades or more are on a log scale;
+    categorical values are spread evenly along their axis. A parameter
+    inactive for a candidate (conditional spaces) leaves a gap in its line.
+    Candidates whose fits failed (NaN score) are left out.
+
+    Parameters
+    ----------
+    search_or_cv_results : fitted search or cv_results_
+        The results to draw.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
+    params : list of str, default=None
+        Parameters to show, in this order; all of them by default.
+    metric : str, default=None
+        Which ``mean_test_<metric>`` colours the lines and forms the last axis.
+    cmap : str, default="viridis"
+        Colormap for the score.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        One line (``gid="candidate"``) per candidate with a finite score.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skhypertune.plotting import plot_parallel_coordinates
+    >>> res = {"params": [{"C": 1.0, "k": "rbf"}, {"C": 10.0, "k": "linear"}],
+    ...        "mean_test_score": [0.8, 0.9]}
+    >>> ax = plot_parallel_coordinates(res)
+    >>> len(ax.get_lines()), [t.get_text() for t in ax.get_xticklabels()]
+    (2, ['C', 'k', 'mean test score'])
+    """
+    plt = _pyplot()
+    results, m, _ = _unpack(search_or_cv_results, metric)
+    names, columns = _param_table(results, params)
+    scores = _scores(results, m)
+    scales = [_ParamScale(n, columns[n]) for n in names]
+    ok = np.isfinite(scores)
+    lo, hi = (np.nanmin(scores), np.nanmax(scores)) if ok.any() else (0.0, 1.0)
+    span = hi - lo if hi > lo else 1.0
+    colormap = plt.get_cmap(cmap)
+    ax = _new_ax(ax)
+    xs = np.arange(len(names) + 1)
+    order = np.argsort(np.where(ok, scores, -np.inf), kind="stable")
+    for i in order:  # best candidates drawn last, on top
+        if not ok[i]:
+            continue
+        ys = [scale(columns[n][i]) for scale, n in zip(scales, names)]
+        ys.append((scores[i] - lo) / span)
+        ax.plot(
+            xs,
+            ys,
+            color=colormap((scores[i] - lo) / span),
+            alpha=0.75,
+            linewidth=1.2,
+            gid="candidate",
+        )
+    ax.vlines(xs, -0.02, 1.02, colors="0.3", linewidth=0.8)
+    for x, scale in zip(xs, scales):
+        for y, text in scale.ticks():
+            ax.text(x + 0.03, y, text, fontsize=7, va="center", color="0.2")
+    for y, v in ((0.0, lo), (1.0, hi)):
+        ax.text(xs[-1] + 0.03, y, f"{v:.4g}", fontsize=7, va="center", color="0.2")
+    ax.set_xticks(xs, [*names, _metric_label(m)])
+    ax.set_yticks([])
+    ax.set_xlim(-0.2, xs[-1] + 0.6)
+    ax.set_ylim(-0.08, 1.08)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.set_title("Parallel coordinates (colour: score)")
+    return ax
+
+
+def plot_slices(
+    search_or_cv_results: Any,
+    ax: Any = None,
+    *,
+    params: Sequence[str] | None = None,
+    metric: str | None = None,
+    ncols: int = 3,
+) -> Any:
+    """Score against each parameter alone (one-parameter marginals).
+
+    One panel per parameter: every candidate as a point, the best one as a
+    star; categorical values side by side with their mean marked.
+
+    Parameters
+    ----------
+    search_or_cv_results : fitted search or cv_results_
+        The results to draw.
+    ax : sequence of matplotlib Axes, default=None
+        One Axes per parameter; a new figure with ``ncols`` columns when None.
+    params : list of str, default=None
+        Parameters to show; all of them by default.
+    metric : str, default=None
+        Which ``mean_test_<metric>`` to plot.
+    ncols : int, default=3
+        Columns of the new figure.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Its first ``len(params)`` axes hold the panels.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skhypertune.plotting import plot_slices
+    >>> res = {"params": [{"C": 1.0, "k": "rbf"}, {"C": 10.0, "k": "linear"}],
+    ...        "mean_test_score": [0.8, 0.9]}
+    >>> fig = plot_slices(res)
+    >>> [a.get_xlabel() for a in fig.axes[:2]]
+    ['C', 'k']
+    """
+    plt = _pyplot()
+    results, m, _ = _unpack(search_or_cv_results, metric)
+    names, columns = _param_table(results, params)
+    scores = _scores(results, m)
+    if ax is None:
+        ncols = max(1, min(ncols, len(names)))
+        nrows = max(1, math.ceil(len(names) / ncols))
+        fig, grid = plt.subplots(
+            nrows, ncols, figsize=(3.2 * ncols, 2.6 * nrows), squeeze=False
+        )
+        axes = list(grid.ravel())
+        for extra in axes[len(names) :]:
+            extra.set_visible(False)
+    else:
+        axes = list(np.ravel(np.asarray(ax, dtype=object)))
+        if len(axes) < len(names):
+            raise ValueError(
+                f"ax holds {len(axes)} Axes but {len(names)} parameters are plotted."
+            )
+        fig = axes[0].figure
+    finite = np.isfinite(scores)
+    best = int(np.nanargmax(scores)) if finite.any() else None
+    for a, name in zip(axes, names):
+        col = columns[name]
+        scale = _ParamScale(name, col)
+        active = np.array([v is not _MISSING for v in col]) & finite
+        if scale.numeric:
+            x = np.array([float(v) if v is not _MISSING else np.nan for v in col])
+            a.scatter(x[active], scores[active], s=14, alpha=0.7, color="#2d6fa3")
+            if scale.log:
+                a.set_xscale("log")
+        else:
+            x = np.array([scale.index(v) for v in col], dtype=float)
+            jitter = np.random.RandomState(0).uniform(-0.12, 0.12, size=len(x))
+            a.scatter(
+                x[active] + jitter[active],
+                scores[active],
+                s=14,
+                alpha=0.7,
+                color="#2d6fa3",
+            )
+            means = [
+                np.mean(scores[active & (x == i)])
+                if np.any(active & (x == i))
+                else np.nan
+                for i in range(len(scale.levels))
+            ]
+            a.plot(range(len(means)), means, "_", markersize=22, color="#c4622d")
+            a.set_xticks(range(len(scale.levels)), [_short(v) for v in scale.levels])
+        if best is not None and col[best] is not _MISSING:
+            bx = float(col[best]) if scale.numeric else scale.index(col[best])
+            a.plot([bx], [scores[best]], "*", markersize=12, color="#d4a017")
+        a.set_xlabel(name)
+        a.set_ylabel(_metric_label(m))
+        a.grid(True, alpha=0.3)
+    fig.suptitle("One-parameter slices")
+    fig.tight_layout()
+    return fig
+
+
+def plot_halving(
+    search_or_cv_results: Any, ax: Any = None, *, metric: str | None = None
+) -> Any:
+    """Candidates per successive-halving iteration, with their resource.
+
+    Bars give the number of candidates evaluated in each iteration (labelled
+    with the resource they got); a line on a second axis gives the best score
+    reached in each iteration.
+
+    Parameters
+    ----------
+    search_or_cv_results : fitted halving search or its cv_results_
+        Results with ``iter`` and ``n_resources`` columns (scikit-learn's
+        and skhypertune's halving searches).
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
+    metric : str, default=None
+        Which ``mean_test_<metric>`` to plot.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The bars' axes (the score line is on ``ax.right_ax``).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skhypertune.plotting import plot_halving
+    >>> res = {"params": [{}] * 6, "iter": [0, 0, 0, 0, 1, 1],
+    ...        "n_resources": [20, 20, 20, 20, 40, 40],
+    ...        "mean_test_score": [0.5, 0.6, 0.7, 0.4, 0.75, 0.8]}
+    >>> ax = plot_halving(res)
+    >>> [float(p.get_height()) for p in ax.patches]
+    [4.0, 2.0]
+    """
+    results, m, search = _unpack(search_or_cv_results, metric)
+    keys = list(results.keys())
+    if "iter" not in keys or "n_resources" not in keys:
+        raise ValueError(
+            "plot_halving needs the cv_results_ of a successive-halving search "
+            "(with 'iter' and 'n_resources' columns)."
+        )
+    iters = np.asarray(results["iter"], dtype=int)
+    resources = np.asarray(results["n_resources"])
+    scores = _scores(results, m)
+    levels = np.unique(iters)
+    counts = [int(np.sum(iters == i)) for i in levels]
+    res_of = [resources[iters == i][0] for i in levels]
+    best = [
+        np.nanmax(scores[iters == i])
+        if np.isfinite(scores[iters == i]).any()
+        else np.nan
+        for i in levels
+    ]
+    resource_name = getattr(search, "resource", "n_samples") if search else "resources"
+    ax = _new_ax(ax)
+    ax.bar(levels, counts, color="#2d6fa3", alpha=0.85)
+    for x, c in zip(levels, counts):
+        ax.text(x, c, str(c), ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(
+        levels, [f"iter {i}\n{r} {resource_name}" for i, r in zip(levels, res_of)]
+    )
+    ax.set_ylabel("candidates evaluated")
+    right = ax.twinx()
+    right.plot(levels, best, "o-", color="#c4622d", label="best score")
+    right.set_ylabel(f"best {_metric_label(m)}")
+    ax.right_ax = right
+    ax.set_title("Successive halving: candidates and resources per iteration")
+    return ax

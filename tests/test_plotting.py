@@ -1,0 +1,215 @@
+"""Plots: what is drawn (lines, bars, labels), rendered with the Agg backend."""
+
+import sys
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from scipy.stats import loguniform, randint  # noqa: E402
+from sklearn.datasets import make_classification  # noqa: E402
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV  # noqa: E402
+from sklearn.svm import SVC  # noqa: E402
+from sklearn.tree import DecisionTreeClassifier  # noqa: E402
+
+from skhypertune import param_importances  # noqa: E402
+from skhypertune.plotting import (  # noqa: E402
+    best_so_far,
+    plot_convergence,
+    plot_halving,
+    plot_importances,
+    plot_parallel_coordinates,
+    plot_slices,
+)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(n_samples=60, n_features=4, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def random_search(data):
+    X, y = data
+    return RandomizedSearchCV(
+        SVC(),
+        {"C": loguniform(1e-3, 1e3), "kernel": ["rbf", "linear"]},
+        n_iter=10,
+        cv=3,
+        random_state=0,
+    ).fit(X, y)
+
+
+def _res(scores, params=None):
+    params = (
+        params if params is not None else [{"a": float(i)} for i in range(len(scores))]
+    )
+    return {"params": params, "mean_test_score": np.asarray(scores, dtype=float)}
+
+
+def test_convergence_one_line_per_search_with_running_best(random_search):
+    other = _res([0.1, np.nan, 0.9, 0.5])
+    ax = plot_convergence(random_search, other)
+    lines = ax.get_lines()
+    assert len(lines) == 2
+    expected = np.maximum.accumulate(random_search.cv_results_["mean_test_score"])
+    np.testing.assert_allclose(lines[0].get_ydata(), expected)
+    np.testing.assert_allclose(lines[1].get_ydata(), [0.1, 0.1, 0.9, 0.9])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "RandomizedSearchCV",
+        "results 2",
+    ]
+    assert ax.get_xlabel() == "candidates evaluated"
+
+
+def test_convergence_on_a_given_axes_with_labels():
+    fig, ax = plt.subplots()
+    out = plot_convergence(
+        _res([1, 2]), _res([3, 1]), _res([0, 0]), ax=ax, labels="ABC"
+    )
+    assert out is ax
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["A", "B", "C"]
+    with pytest.raises(ValueError, match="2 labels for 3"):
+        plot_convergence(_res([1]), _res([1]), _res([1]), labels=["a", "b"])
+    with pytest.raises(ValueError, match="at least one"):
+        plot_convergence()
+
+
+def test_best_so_far_ignores_failures():
+    np.testing.assert_array_equal(
+        best_so_far([np.nan, 1.0, np.nan, 0.5, 2.0]), [np.nan, 1, 1, 1, 2]
+    )
+
+
+def test_importance_bars_match_the_shares(random_search):
+    ax = plot_importances(random_search)
+    shares = param_importances(random_search, random_state=0)
+    widths = [p.get_width() for p in ax.patches]
+    np.testing.assert_allclose(widths, list(shares.values()))
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(shares)
+    # Largest on top: y positions decrease along the dict order.
+    ys = [p.get_y() for p in ax.patches]
+    assert ys == sorted(ys, reverse=True)
+
+
+def test_importance_interactions_and_max_bars():
+    rng = np.random.RandomState(0)
+    params = [{"a": a, "b": b, "c": c} for a, b, c in rng.uniform(size=(80, 3))]
+    res = _res([p["a"] * p["b"] + 0.2 * p["c"] for p in params], params)
+    ax = plot_importances(res, interactions=True)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(ax.patches) == 6  # 3 parameters + 3 pairs
+    assert "a × b" in labels
+    ax = plot_importances({"x": 0.5, "y": 0.3, "z": 0.2}, max_bars=2)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["x", "y"]
+
+
+def test_parallel_coordinates_lines_axes_and_gaps():
+    params = [
+        {"kernel": "linear", "C": 0.01},
+        {"kernel": "rbf", "C": 10.0, "gamma": 0.1},
+        {"kernel": "rbf", "C": 1.0, "gamma": 1.0},
+        {"kernel": "linear", "C": 100.0},
+    ]
+    res = _res([0.5, 0.9, np.nan, 0.7], params)
+    ax = plot_parallel_coordinates(res)
+    lines = [line for line in ax.get_lines() if line.get_gid() == "candidate"]
+    assert len(lines) == 3  # the failed candidate is left out
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["C", "gamma", "kernel", "mean test score"]
+    by_score = {round(line.get_ydata()[-1], 3): line.get_ydata() for line in lines}
+    # Scores scaled to [0, 1]; the linear kernel has no gamma: a gap (NaN).
+    assert set(by_score) == {0.0, 0.5, 1.0}
+    assert np.isnan(by_score[0.0][1]) and not np.isnan(by_score[1.0][1])
+    # C spans four decades: log scale, 10 sits at 3/4 of the way up.
+    assert by_score[1.0][0] == pytest.approx(0.75)
+
+
+def test_parallel_coordinates_params_and_errors(random_search):
+    ax = plot_parallel_coordinates(random_search, params=["kernel"])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["kernel", "mean test score"]
+    with pytest.raises(ValueError, match="Unknown parameter"):
+        plot_parallel_coordinates(random_search, params=["nope"])
+
+
+def test_slices_one_panel_per_parameter(random_search):
+    fig = plot_slices(random_search)
+    visible = [a for a in fig.axes if a.get_visible()]
+    assert [a.get_xlabel() for a in visible] == ["C", "kernel"]
+    c_ax, k_ax = visible
+    assert c_ax.get_xscale() == "log"
+    assert len(c_ax.collections[0].get_offsets()) == 10
+    assert sorted(t.get_text() for t in k_ax.get_xticklabels()) == ["linear", "rbf"]
+    best = random_search.best_score_
+    stars = [line for line in c_ax.get_lines() if line.get_marker() == "*"]
+    assert stars[0].get_ydata()[0] == pytest.approx(best)
+
+
+def test_slices_on_given_axes():
+    fig, axes = plt.subplots(1, 2)
+    res = _res([0.1, 0.2], [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}])
+    assert plot_slices(res, ax=axes) is fig
+    with pytest.raises(ValueError, match="1 Axes but 2"):
+        plot_slices(res, ax=[axes[0]])
+
+
+def test_halving_bars_count_candidates_per_iteration(data):
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingRandomSearchCV
+
+    X, y = data
+    hs = HalvingRandomSearchCV(
+        DecisionTreeClassifier(random_state=0),
+        {"max_depth": randint(1, 6)},
+        n_candidates=8,
+        factor=2,
+        min_resources=15,
+        cv=2,
+        random_state=0,
+    ).fit(X, y)
+    ax = plot_halving(hs)
+    assert [p.get_height() for p in ax.patches] == hs.n_candidates_
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == [f"iter {i}\n{r} n_samples" for i, r in enumerate(hs.n_resources_)]
+    iters = np.asarray(hs.cv_results_["iter"])
+    scores = np.asarray(hs.cv_results_["mean_test_score"])
+    best = [np.nanmax(scores[iters == i]) for i in range(len(hs.n_candidates_))]
+    np.testing.assert_allclose(ax.right_ax.get_lines()[0].get_ydata(), best)
+
+
+def test_halving_needs_halving_results(random_search):
+    with pytest.raises(ValueError, match="successive-halving"):
+        plot_halving(random_search)
+
+
+def test_multimetric_results_need_a_metric(data):
+    X, y = data
+    grid = GridSearchCV(
+        DecisionTreeClassifier(random_state=0),
+        {"max_depth": [1, 2, 3]},
+        scoring=["accuracy", "f1"],
+        refit=False,
+        cv=2,
+    ).fit(X, y)
+    with pytest.raises(ValueError, match="metric"):
+        plot_convergence(grid)
+    ax = plot_convergence(grid, metric="f1")
+    np.testing.assert_allclose(
+        ax.get_lines()[0].get_ydata(),
+        np.maximum.accumulate(grid.cv_results_["mean_test_f1"]),
+    )
+    assert ax.get_ylabel() == "best mean test f1 so far"
+
+
+def test_clear_error_without_matplotlib(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"skhypertune\[plot\]"):
+        plot_convergence(_res([1.0]))
