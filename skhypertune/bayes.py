@@ -97,9 +97,10 @@ class BayesSearchCV(BaseHyperSearchCV):
         identical for ``n_jobs=1`` and ``n_jobs=2``.
 
     error_score : "raise" or numeric, default=np.nan
-        Value assigned to the score if fitting a candidate fails. Failed
-        candidates are shown to the model as the worst score seen, so it
-        steers away from their region.
+        Value assigned to the score if fitting a candidate fails. The model
+        sees a failed candidate (a non-finite score) as a poor one, the lower
+        quartile of the scores seen, so it steers away from where fits fail
+        without being distorted by them.
 
     return_train_score : bool, default=False
         Whether ``cv_results_`` includes training scores.

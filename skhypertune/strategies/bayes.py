@@ -4,10 +4,11 @@ Outline of one proposal (``ask``):
 
 1. Until ``n_initial_points`` observations exist, serve a scrambled Sobol
    design (space-filling, snapped to valid values).
-2. Otherwise warp the scores (failed fits get the worst observed score, so
-   the model learns to avoid their region), encode the points for the GP
-   (categorical coordinates one-hot, one shared length scale per parameter;
-   inactive coordinates of a conditional space constant) and fit the
+2. Otherwise warp the scores (failed fits get the lower quartile of the
+   observed scores, so the model learns to avoid their region), encode the
+   points for the GP (categorical coordinates one-hot, one shared length
+   scale per parameter; inactive coordinates of a conditional space
+   constant) and fit the
    :class:`~skhypertune.strategies._gp.GaussianProcess`.
 3. Score many candidates with the logarithm of expected improvement: random
    points of the cube and perturbations of the best observations, then
@@ -33,6 +34,8 @@ __all__ = ["GPStrategy", "log_expected_improvement"]
 _SQRT_HALF_PI = math.sqrt(math.pi / 2.0)
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _EPS = 1e-9
+# Failed evaluations are imputed with this quantile of the finite scores.
+_IMPUTE_QUANTILE = 0.25
 # Integer parameters with fewer values than this snap through a lookup table.
 _MAX_TABLE = 100_000
 
@@ -296,7 +299,7 @@ class GPStrategy(Strategy):
             chosen.append(u)
         if len(chosen) < n:
             finite = self.y_[np.isfinite(self.y_)]
-            if len(finite) < 2 or np.ptp(finite) <= 0:
+            if len(finite) < 2 or np.ptp(finite) <= 0 or self._geo.n_features == 0:
                 # Nothing to model yet (all failed or all equal): spread out.
                 while len(chosen) < n:
                     chosen.append(self._space_filling_point(chosen, keys))
@@ -348,9 +351,16 @@ class GPStrategy(Strategy):
         return cand[order[0]]  # the space is exhausted; the search loop stops
 
     def _training_data(self, rng):
+        """Observations for the GP (at most ``max_train``), failures imputed.
+
+        A failed fit gets the lower quartile of the finite scores: low enough
+        that the model steers away from where fits fail, not so low that a
+        failure next to the optimum bends the model into a cliff there (the
+        worst score seen can be orders of magnitude below the good ones).
+        """
         y = self.y_.copy()
         finite = np.isfinite(y)
-        y[~finite] = np.min(y[finite])
+        y[~finite] = np.quantile(y[finite], _IMPUTE_QUANTILE)
         X = self.X_
         if len(y) > self.max_train:
             order = np.argsort(-y, kind="stable")
@@ -418,9 +428,8 @@ class GPStrategy(Strategy):
         base = self._candidates(top, rng)
         out = []
         for i in range(n):
-            cand = base
-            acq = self._acquisition(gp, cand, best, xi)
-            cand, acq = self._polish(gp, cand, acq, best, xi, rng)
+            acq = self._acquisition(gp, base, best, xi)
+            cand, acq = self._polish(gp, base, acq, best, xi, rng)
             order = np.argsort(-acq, kind="stable")
             u = self._first_unseen(cand, order, keys)
             out.append(u)
