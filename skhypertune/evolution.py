@@ -18,11 +18,13 @@ __all__ = ["EvolutionSearchCV"]
 def _default_population(n_iter: int) -> int:
     """Population used when ``population_size=None``.
 
-    About ``1.5 * sqrt(n_iter)``, at least 4: 9 for ``n_iter=40`` (a Sobol
-    generation and four bred ones), 15 for ``n_iter=100``. Never more than
-    ``n_iter`` so that one generation fits in the budget.
+    About ``sqrt(n_iter)``, at least 4: 6 for ``n_iter=40`` (a Sobol generation
+    and six bred ones), 10 for ``n_iter=100``. Never more than ``n_iter`` so
+    that one generation fits in the budget. Small populations and many
+    generations won at budgets 40 and 100 (benchmarks/results/
+    evolution_step_rules.md).
     """
-    return int(min(n_iter, max(4, round(1.5 * math.sqrt(n_iter)))))
+    return int(min(n_iter, max(4, round(math.sqrt(n_iter)))))
 
 
 class EvolutionSearchCV(BaseHyperSearchCV):
@@ -54,8 +56,8 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         of earlier fits. The last generation is cut short to fit the budget.
     population_size : int or None, default=None
         Candidates per generation, and size of the parent pool. None uses
-        ``max(4, round(1.5 * sqrt(n_iter)))`` capped at ``n_iter``: 9 for
-        ``n_iter=40``, 15 for ``n_iter=100``. Must be at least 2 and at most
+        ``max(4, round(sqrt(n_iter)))`` capped at ``n_iter``: 6 for
+        ``n_iter=40``, 10 for ``n_iter=100``. Must be at least 2 and at most
         ``n_iter``.
     mutation_probability : float, default=0.8
         Probability that a child is mutated (Gaussian steps on numeric

@@ -56,7 +56,7 @@ def test_n_iter_is_the_number_of_candidates(tiny_classification, n_iter):
 
 
 @pytest.mark.parametrize(
-    "n_iter, expected", [(1, 1), (3, 3), (10, 5), (40, 9), (100, 15), (400, 30)]
+    "n_iter, expected", [(1, 1), (3, 3), (10, 4), (40, 6), (100, 10), (400, 20)]
 )
 def test_default_population(n_iter, expected):
     assert _default_population(n_iter) == expected

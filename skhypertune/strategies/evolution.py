@@ -14,9 +14,11 @@ every later one is bred from a parent pool:
   probability mass, and a forced mutation moves at least one level), and
   resampling to another level for categorical coordinates (switching branch
   imports the best known settings of the new branch);
-* **step sizes** -- per coordinate, proportional to the spread of the parent
-  pool along it, so they shrink as the pool converges and grow back when a
-  new region wins (see ``step_rule`` for the alternatives that were measured);
+* **step sizes** -- per coordinate, the geometric mean of the spread of the
+  parent pool along it and a schedule decaying over the budget, so they
+  shrink as the pool converges, grow back when a distant region wins, and
+  still narrow down when the pool stays spread out (see ``step_rule`` for
+  the alternatives that were measured);
 * **elitism** -- the ``elitism`` best points ever evaluated stay in the pool,
   the rest of the pool is the best of the newest generation;
 * **no repeats** -- a child whose parameters were already evaluated or
@@ -40,6 +42,73 @@ _MIN_STEP = 2e-3
 _MAX_STEP = 0.5
 # Tries to turn a duplicate child into an unseen point before sampling one.
 _MAX_REPAIR = 12
+# Integer parameters with at most this many values snap through a CDF table.
+_TABLE_LIMIT = 4096
+# SearchSpace keeps continuous coordinates this far inside the cube.
+_EPS = 1e-9
+
+
+class _Codec:
+    """Vectorised ``snap`` and cheap identity keys for snapped points.
+
+    ``SearchSpace.snap`` and ``SearchSpace.key`` call scipy's scalar ``ppf``
+    per coordinate, which dominates the strategy's time at a few hundred
+    observations. Here categorical coordinates snap arithmetically, integer
+    ones through a table of their CDF, and the identity of a snapped point is
+    its coordinates (categorical and integer coordinates are at their
+    representatives, inactive ones at 0.5), so no decoding is needed.
+    """
+
+    def __init__(self, space: SearchSpace):
+        self.space = space
+        self.tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.slow: list[int] = []
+        for j, dim in enumerate(space.dimensions):
+            if dim.kind != "integer":
+                continue
+            table = _integer_table(dim)
+            if table is None:
+                self.slow.append(j)
+            else:
+                self.tables[j] = table
+
+    def snap(self, U: np.ndarray) -> np.ndarray:
+        U = np.array(np.atleast_2d(U), dtype=float)
+        U = np.clip(U, 0.0, 1.0)
+        for j, dim in enumerate(self.space.dimensions):
+            if dim.kind == "categorical":
+                k = dim.n_levels
+                U[:, j] = (np.minimum((U[:, j] * k).astype(int), k - 1) + 0.5) / k
+            elif j in self.tables:
+                cdf, mids = self.tables[j]
+                u = np.clip(U[:, j], _EPS, 1.0 - _EPS)
+                idx = np.minimum(np.searchsorted(cdf, u, side="left"), len(cdf) - 1)
+                U[:, j] = mids[idx]
+            elif j in self.slow:
+                U[:, j] = [dim.snap(x) for x in U[:, j]]
+        U[~self.space.active_mask(U)] = 0.5
+        return U
+
+    @staticmethod
+    def key(u: np.ndarray) -> bytes:
+        return np.round(u, 12).tobytes()
+
+
+def _integer_table(dim) -> tuple[np.ndarray, np.ndarray] | None:
+    """CDF at each value and the coordinate each value snaps to, if small."""
+    if dim.n_levels is None or dim.n_levels > _TABLE_LIMIT:
+        return None
+    if dim._values is not None or dim._sample is not None:
+        return None
+    try:
+        values = np.arange(dim._lo, dim._hi + 1)
+        cdf = np.asarray(dim.prior.cdf(values), dtype=float)
+        mids = np.clip((dim.prior.cdf(values - 1) + cdf) / 2.0, 0.0, 1.0)
+    except Exception:
+        return None
+    if cdf.shape != values.shape or not np.all(np.isfinite(cdf)):
+        return None
+    return cdf, np.asarray(mids, dtype=float)
 
 
 class EvolutionStrategy(Strategy):
@@ -65,17 +134,19 @@ class EvolutionStrategy(Strategy):
     elitism : int, default=2
         Number of best points ever evaluated that are kept in the parent pool
         whatever the newest generation scores.
-    step_rule : {"spread", "success", "anneal"}, default="spread"
+    step_rule : {"hybrid", "spread", "success", "anneal"}, default="hybrid"
         How Gaussian step sizes adapt. ``"spread"``: per coordinate, the
         standard deviation of the pool along it times ``step_scale``.
         ``"success"``: one global step, grown or shrunk after each generation
-        by the 1/5th success rule. ``"anneal"``: geometric decay over
-        ``budget`` evaluations. ``"spread"`` won the comparison in
-        ``benchmarks/bench_evolution_overhead.py``.
+        by the 1/5th success rule. ``"anneal"``: geometric decay from 0.25 to
+        0.02 over ``budget`` evaluations. ``"hybrid"``: the geometric mean of
+        ``"spread"`` and ``"anneal"``. The comparison is
+        ``python benchmarks/bench_evolution_overhead.py --compare``.
     step_scale : float, default=1.0
-        Multiplier of the ``"spread"`` step sizes.
+        Multiplier of the pool spread in the ``"spread"`` and ``"hybrid"`` rules.
     budget : int or None, default=None
-        Total evaluations planned; only ``step_rule="anneal"`` uses it.
+        Total evaluations planned, for the ``"anneal"`` and ``"hybrid"``
+        schedules (100 when None).
 
     Attributes
     ----------
@@ -111,7 +182,7 @@ class EvolutionStrategy(Strategy):
         crossover_probability: float = 0.6,
         tournament_size: int = 3,
         elitism: int = 2,
-        step_rule: str = "spread",
+        step_rule: str = "hybrid",
         step_scale: float = 1.0,
         budget: int | None = None,
     ):
@@ -128,6 +199,7 @@ class EvolutionStrategy(Strategy):
         self.budget = budget
         self.pool_ = np.empty(0, dtype=int)
         self.generation_ = 0
+        self._codec = _Codec(space)
         self._seen: set = set()
         self._n_pooled = 0  # points of X_ already considered for the pool
         self._global_step = 0.2
@@ -144,8 +216,8 @@ class EvolutionStrategy(Strategy):
     def tell(self, points: np.ndarray, scores: np.ndarray) -> None:
         n_before = len(self.y_)
         super().tell(points, scores)
-        for u in self.X_[n_before:]:
-            self._seen.add(self.space.key(u))
+        for u in self._codec.snap(self.X_[n_before:]):
+            self._seen.add(self._codec.key(u))
         # Success bookkeeping for the 1/5th rule: match told points to the
         # parents' fitness recorded when they were proposed, in order.
         parents = self._pending_parents
@@ -173,8 +245,8 @@ class EvolutionStrategy(Strategy):
         children, parent_f, pending = [], [], set()
         for _ in range(n):
             child, pf = self._breed(pool_X, pool_f, steps, p_level)
-            child = self._repair(child, steps, p_level, pending)
-            pending.add(self.space.key(child))
+            child, key = self._repair(child, steps, p_level, pending)
+            pending.add(key)
             children.append(child)
             parent_f.append(pf)
         self.generation_ += 1
@@ -262,7 +334,7 @@ class EvolutionStrategy(Strategy):
             parent_f = max(pool_f[i], pool_f[j])
         if rng.rand() < self.mutation_probability:
             child = self._mutate(child, steps, p_level)
-        return self.space.snap(child)[0], parent_f
+        return self._codec.snap(child)[0], parent_f
 
     def _crossover(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         rng = self.random_state
@@ -341,28 +413,24 @@ class EvolutionStrategy(Strategy):
         u[0] = (new + 0.5) / k
         idx = space._branch_dims[new]
         fitness = self._fitness()
-        in_branch = [
-            i
-            for i in np.flatnonzero(np.isfinite(fitness))
-            if space.branch_of(self.X_[i]) == new
-        ]
-        if in_branch:
+        branches = np.minimum((self.X_[:, 0] * k).astype(int), k - 1)
+        in_branch = np.flatnonzero((branches == new) & np.isfinite(fitness))
+        if len(in_branch):
             best = in_branch[int(np.argmax(fitness[in_branch]))]
             u[idx] = self.X_[best, idx]
         else:
-            u[idx] = space.sample(1, rng, method="random")[0, idx]
+            u[idx] = rng.rand(len(idx))
         return u
 
-    def _repair(self, child, steps, p_level, pending) -> np.ndarray:
+    def _repair(self, child, steps, p_level, pending) -> tuple[np.ndarray, bytes]:
         """Mutate a duplicate child, with growing steps, until it is unseen."""
-        space = self.space
         scale = 1.0
         for _ in range(_MAX_REPAIR):
-            key = space.key(child)
+            key = self._codec.key(child)
             if key not in self._seen and key not in pending:
-                return child
+                return child, key
             scale *= 1.6
-            child = space.snap(
+            child = self._codec.snap(
                 self._mutate(
                     child,
                     np.clip(steps * scale, _MIN_STEP, _MAX_STEP),
@@ -370,23 +438,25 @@ class EvolutionStrategy(Strategy):
                     force=True,
                 )
             )[0]
-        return self._unseen(space.sample(1, self.random_state), pending)[0]
+        u = self._unseen(
+            self._codec.snap(self.random_state.rand(1, len(child))), pending
+        )
+        return u[0], self._codec.key(u[0])
 
     def _unseen(self, U: np.ndarray, pending: set) -> np.ndarray:
         """Replace rows of ``U`` already seen by random points, when possible."""
-        space = self.space
         out = []
         taken = set(pending)
         for u in U:
-            key = space.key(u)
+            key = self._codec.key(u)
             for _ in range(_MAX_REPAIR):
                 if key not in self._seen and key not in taken:
                     break
-                u = space.sample(1, self.random_state, method="random")[0]
-                key = space.key(u)
+                u = self._codec.snap(self.random_state.rand(1, len(u)))[0]
+                key = self._codec.key(u)
             taken.add(key)
             out.append(u)
-        return np.array(out).reshape(-1, space.n_dims)
+        return np.array(out).reshape(-1, self.space.n_dims)
 
 
 def _reflect(x: np.ndarray) -> np.ndarray:
