@@ -340,7 +340,9 @@ def plot_parallel_coordinates(
     >>> len(ax.get_lines()), [t.get_text() for t in ax.get_xticklabels()]
     (2, ['C', 'k', 'mean test score'])
     """
-    plt = _pyplot()
+    _pyplot()
+    import matplotlib
+
     results, m, _ = _unpack(search_or_cv_results, metric)
     names, columns = _param_table(results, params)
     scores = _scores(results, m)
@@ -348,7 +350,7 @@ def plot_parallel_coordinates(
     ok = np.isfinite(scores)
     lo, hi = (np.nanmin(scores), np.nanmax(scores)) if ok.any() else (0.0, 1.0)
     span = hi - lo if hi > lo else 1.0
-    colormap = plt.get_cmap(cmap)
+    colormap = matplotlib.colormaps[cmap]
     ax = _new_ax(ax)
     xs = np.arange(len(names) + 1)
     order = np.argsort(np.where(ok, scores, -np.inf), kind="stable")
@@ -423,11 +425,11 @@ def plot_slices(
     >>> [a.get_xlabel() for a in fig.axes[:2]]
     ['C', 'k']
     """
-    plt = _pyplot()
     results, m, _ = _unpack(search_or_cv_results, metric)
     names, columns = _param_table(results, params)
     scores = _scores(results, m)
     if ax is None:
+        plt = _pyplot()
         ncols = max(1, min(ncols, len(names)))
         nrows = max(1, math.ceil(len(names) / ncols))
         fig, grid = plt.subplots(
@@ -478,8 +480,9 @@ def plot_slices(
         a.set_xlabel(name)
         a.set_ylabel(_metric_label(m))
         a.grid(True, alpha=0.3)
-    fig.suptitle("One-parameter slices")
-    fig.tight_layout()
+    if ax is None:
+        fig.suptitle("One-parameter slices")
+        fig.tight_layout()
     return fig
 
 

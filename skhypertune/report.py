@@ -1,0 +1,575 @@
+"""A self-contained HTML report of a fitted search.
+
+One file, no network: inline CSS, plots as inline SVG, and a few lines of
+inline JavaScript that make the leaderboard sortable. It opens in any browser
+and can be attached to an email or a CI artefact as is.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import io
+import math
+import os
+import re
+import sys
+import types
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["report"]
+
+#: ``id`` of each section, in page order (tests and users can link to them).
+SECTIONS = ("summary", "leaderboard", "importances", "plots")
+
+_CSS = """
+:root { --fg: #1d2733; --muted: #5b6875; --line: #d9dee4; --accent: #2d6fa3;
+        --accent2: #c4622d; --bg: #ffffff; --band: #f4f6f8; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+       color: var(--fg); background: var(--bg); margin: 0; }
+header { background: #16324f; color: #fff; padding: 18px 32px; }
+header h1 { margin: 0; font-size: 22px; }
+header p { margin: 4px 0 0; color: #c8d6e5; }
+main { padding: 8px 32px 40px; max-width: 1200px; }
+section { margin-top: 26px; }
+h2 { font-size: 17px; border-bottom: 2px solid var(--line); padding-bottom: 4px; }
+table { border-collapse: collapse; }
+td, th { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left;
+         vertical-align: top; }
+th { background: var(--band); font-weight: 600; }
+table.kv th { width: 180px; }
+table.sortable th { cursor: pointer; user-select: none; white-space: nowrap; }
+table.sortable th[aria-sort=ascending]::after { content: " \\25B2"; }
+table.sortable th[aria-sort=descending]::after { content: " \\25BC"; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.best td { background: #fff6dd; }
+.scroll { max-height: 520px; overflow: auto; border: 1px solid var(--line); }
+.bar { display: inline-block; height: 12px; background: var(--accent);
+       border-radius: 2px; vertical-align: middle; }
+.bar.pair { background: var(--accent2); }
+.muted { color: var(--muted); }
+.plots { display: flex; flex-wrap: wrap; gap: 18px; }
+figure { margin: 0; border: 1px solid var(--line); padding: 8px; }
+figure svg { max-width: 100%; height: auto; display: block; }
+figcaption { color: var(--muted); font-size: 12px; }
+code { font-size: 13px; }
+"""
+
+_JS = """
+(function () {
+  function key(cell) {
+    var v = cell.getAttribute("data-v");
+    if (v !== null && v !== "" && !isNaN(Number(v))) { return Number(v); }
+    return cell.textContent.trim().toLowerCase();
+  }
+  var tables = document.querySelectorAll("table.sortable");
+  Array.prototype.forEach.call(tables, function (table) {
+    var heads = table.tHead.rows[0].cells;
+    Array.prototype.forEach.call(heads, function (th, col) {
+      th.addEventListener("click", function () {
+        var asc = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(heads, function (h) {
+          h.removeAttribute("aria-sort");
+        });
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = key(a.cells[col]), y = key(b.cells[col]);
+          if (typeof x !== typeof y) { x = String(x); y = String(y); }
+          var c = x < y ? -1 : (x > y ? 1 : 0);
+          return asc ? c : -c;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+    table.setAttribute("data-ready", "1");
+  });
+})();
+"""
+
+
+def report(
+    search: Any,
+    path: str | os.PathLike = "report.html",
+    *,
+    title: str | None = None,
+    compare: Sequence[Any] = (),
+    labels: Sequence[str] | None = None,
+    notes: Mapping[str, Any] | None = None,
+    plots: bool = True,
+    metric: str | None = None,
+) -> Path:
+    """Write one self-contained HTML page describing a fitted search.
+
+    The page has four sections: a summary (estimator, searcher, budget, best
+    score and parameters, time), a sortable leaderboard of every candidate,
+    the hyperparameter importances (main effects and the strongest pairwise
+    interactions), and the plots (convergence, parallel coordinates,
+    one-parameter slices, and the halving iterations for halving searches).
+    No external file or network resource is referenced.
+
+    Parameters
+    ----------
+    search : fitted search
+        A skhypertune search or any scikit-learn ``BaseSearchCV``.
+    path : str or path-like, default="report.html"
+        Where to write the page (overwritten).
+    title : str, default=None
+        Page title; built from the searcher and estimator names when None.
+    compare : sequence of fitted searches, default=()
+        Other searches on the same problem, drawn in the convergence plot
+        and listed in the summary (e.g. RandomizedSearchCV at equal budget).
+    labels : sequence of str, default=None
+        Names for ``search`` and then each of ``compare``; class names when None.
+    notes : mapping, default=None
+        Extra summary rows, e.g. ``{"wall time": "12.3 s"}``.
+    plots : bool, default=True
+        Include the plots (needs matplotlib). Without matplotlib the section
+        says so and the rest of the page is written.
+    metric : str, default=None
+        Metric to report for multi-metric searches; their ``refit`` metric
+        by default.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from skhypertune import report
+    >>> X, y = load_iris(return_X_y=True)
+    >>> grid = GridSearchCV(DecisionTreeClassifier(random_state=0),
+    ...                     {"max_depth": [1, 2, 3]}, cv=3).fit(X, y)
+    >>> out = report(grid, pathlib.Path(tempfile.mkdtemp()) / "r.html", plots=False)
+    >>> page = out.read_text()
+    >>> all(f'id="{s}"' in page for s in ("summary", "leaderboard", "importances"))
+    True
+    >>> "GridSearchCV" in page and "http://" not in page
+    True
+    """
+    if not hasattr(search, "cv_results_"):
+        raise TypeError(
+            "report() needs a fitted search (an object with cv_results_), got "
+            f"{type(search).__name__}."
+        )
+    searches = [search, *compare]
+    for other in compare:
+        if not hasattr(other, "cv_results_"):
+            raise TypeError(
+                f"compare must hold fitted searches, got {type(other).__name__}."
+            )
+    if labels is None:
+        labels = [type(s).__name__ for s in searches]
+    elif len(labels) != len(searches):
+        raise ValueError(
+            f"Got {len(labels)} labels for {len(searches)} searches "
+            "(search and compare)."
+        )
+    metric = _metric(search, metric)
+    results = search.cv_results_
+    title = title or f"{type(search).__name__} on {_estimator_name(search.estimator)}"
+    importances, pairs, imp_error = _importances(search, metric)
+    body = [
+        _summary(search, results, metric, searches, labels, notes),
+        _leaderboard(results, metric),
+        _importance_section(importances, pairs, imp_error),
+        _plots_section(search, searches, labels, metric) if plots else "",
+    ]
+    generated = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    page = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<header><h1>{_e(title)}</h1><p>skhypertune report, generated "
+        f"{_e(generated)}</p></header>\n<main>\n"
+        + "\n".join(b for b in body if b)
+        + f"\n</main>\n<script>{_JS}</script>\n</body>\n</html>\n"
+    )
+    out = Path(path)
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+# -- pieces -------------------------------------------------------------------
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _metric(search: Any, metric: str | None) -> str:
+    results = search.cv_results_
+    if metric is not None:
+        if f"mean_test_{metric}" not in results:
+            raise ValueError(f"metric={metric!r} is not in the search's cv_results_.")
+        return metric
+    if "mean_test_score" in results:
+        return "score"
+    if isinstance(getattr(search, "refit", None), str):
+        return search.refit
+    found = sorted(k[10:] for k in results if k.startswith("mean_test_"))
+    raise ValueError(f"Choose a metric for this multi-metric search: one of {found!r}.")
+
+
+def _estimator_name(est: Any) -> str:
+    steps = getattr(est, "steps", None)
+    if steps:
+        return " → ".join(type(s).__name__ for _, s in steps if s is not None)
+    return type(est).__name__
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, (float, np.floating)):
+        return "nan" if not math.isfinite(v) else f"{v:.6g}"
+    if hasattr(v, "get_params"):
+        return type(v).__name__
+    return str(v)
+
+
+def _scores(results: Mapping, metric: str) -> np.ndarray:
+    values = np.asarray(results[f"mean_test_{metric}"], dtype=float)
+    return np.where(np.isfinite(values), values, np.nan)
+
+
+def _best_index(search: Any, metric: str) -> int | None:
+    scores = _scores(search.cv_results_, metric)
+    if not np.isfinite(scores).any():
+        return None
+    return int(np.nanargmax(scores))
+
+
+def _summary(search, results, metric, searches, labels, notes) -> str:
+    scores = _scores(results, metric)
+    n_done = len(scores)
+    n_failed = int(np.isnan(scores).sum())
+    budget = getattr(search, "n_iter", None)
+    n_splits = getattr(search, "n_splits_", None)
+    fit_time = _total_time(results, n_splits)
+    best = _best_index(search, metric)
+    rows = [
+        ("searcher", f"<code>{_e(type(search).__name__)}</code>"),
+        ("estimator", f"<code>{_e(_short_repr(search.estimator))}</code>"),
+        ("scoring", _e(_scoring_name(search, metric))),
+        ("cross-validation", _e(f"{n_splits} splits" if n_splits else "n/a")),
+        (
+            "budget",
+            _e(
+                f"{n_done} candidates evaluated"
+                + (f" of n_iter={budget}" if budget is not None else "")
+                + (f", {n_failed} failed" if n_failed else "")
+            ),
+        ),
+    ]
+    if best is not None:
+        rows.append(("best score", f"<b>{_e(_fmt(scores[best]))}</b>"))
+        params = results["params"][best]
+        rows.append(
+            (
+                "best parameters",
+                "<br>".join(
+                    f"<code>{_e(k)}</code> = <code>{_e(_fmt(v))}</code>"
+                    for k, v in params.items()
+                )
+                or "<span class=muted>(none)</span>",
+            )
+        )
+    rows.append(("time in CV fits", _e(f"{fit_time:.2f} s (fit + score, all folds)")))
+    refit_time = getattr(search, "refit_time_", None)
+    if refit_time is not None:
+        rows.append(("refit time", _e(f"{refit_time:.2f} s")))
+    for key, value in (notes or {}).items():
+        rows.append((_e(key), _e(value)))
+    table = "\n".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    parts = [
+        f'<section id="summary">\n<h2>Summary</h2>\n<table class="kv">{table}</table>'
+    ]
+    if len(searches) > 1:
+        comp = []
+        for s, label in zip(searches, labels):
+            m = _metric(s, None if s is not search else metric)
+            sc = _scores(s.cv_results_, m)
+            bi = _best_index(s, m)
+            comp.append(
+                f"<tr><td>{_e(label)}</td><td class=num>{len(sc)}</td>"
+                f"<td class=num>{_e(_fmt(sc[bi]) if bi is not None else 'n/a')}</td>"
+                "<td>"
+                + (
+                    _e(
+                        ", ".join(
+                            f"{k}={_fmt(v)}"
+                            for k, v in s.cv_results_["params"][bi].items()
+                        )
+                    )
+                    if bi is not None
+                    else ""
+                )
+                + "</td></tr>"
+            )
+        parts.append(
+            '<h3>Comparison at equal budget</h3>\n<table id="comparison">'
+            "<thead><tr><th>searcher</th><th>candidates</th><th>best score</th>"
+            "<th>best parameters</th></tr></thead><tbody>"
+            + "".join(comp)
+            + "</tbody></table>"
+        )
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _short_repr(est: Any) -> str:
+    text = repr(est)
+    text = re.sub(r"\s+", " ", text)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _scoring_name(search: Any, metric: str) -> str:
+    scoring = getattr(search, "scoring", None)
+    if scoring is None:
+        return "the estimator's default score"
+    if isinstance(scoring, str):
+        return scoring
+    return metric
+
+
+def _total_time(results: Mapping, n_splits: int | None) -> float:
+    k = n_splits or 1
+    total = 0.0
+    for key in ("mean_fit_time", "mean_score_time"):
+        if key in results:
+            total += float(np.nansum(np.asarray(results[key], dtype=float))) * k
+    return total
+
+
+def _leaderboard(results: Mapping, metric: str) -> str:
+    params = list(results["params"])
+    names = sorted({k for p in params for k in p})
+    scores = _scores(results, metric)
+    order = np.argsort(np.where(np.isnan(scores), np.inf, -scores), kind="stable")
+    score_cols = [k for k in results if k.startswith("mean_test_")]
+    extra = [c for c in ("iter", "n_resources") if c in results]
+    head = (
+        ["#", "rank"]
+        + [k[len("mean_") :] for k in score_cols]
+        + ([f"std_test_{metric}"] if f"std_test_{metric}" in results else [])
+        + ["mean fit time (s)"]
+        + extra
+        + names
+    )
+    rank_key = f"rank_test_{metric}"
+    rows = []
+    best = order[0] if len(order) and np.isfinite(scores[order[0]]) else None
+    for i in order:
+        cells = [
+            _num(i),
+            _num(results[rank_key][i]) if rank_key in results else "<td></td>",
+        ]
+        cells += [_num(results[k][i]) for k in score_cols]
+        if f"std_test_{metric}" in results:
+            cells.append(_num(results[f"std_test_{metric}"][i]))
+        cells.append(
+            _num(results["mean_fit_time"][i])
+            if "mean_fit_time" in results
+            else "<td></td>"
+        )
+        cells += [_num(results[c][i]) for c in extra]
+        for n in names:
+            if n in params[i]:
+                v = params[i][n]
+                cells.append(_num(v) if _is_num(v) else f"<td>{_e(_fmt(v))}</td>")
+            else:
+                cells.append('<td class=muted data-v="">–</td>')
+        cls = ' class="best"' if i == best else ""
+        rows.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
+    thead = "".join(f"<th>{_e(h)}</th>" for h in head)
+    return (
+        '<section id="leaderboard">\n<h2>Leaderboard</h2>\n'
+        f"<p class=muted>{len(params)} candidates, best first; click a column "
+        "header to sort.</p>\n"
+        '<div class="scroll"><table class="sortable" id="leaderboard-table">'
+        f"<thead><tr>{thead}</tr></thead><tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody></table></div>\n</section>"
+    )
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+        v, (bool, np.bool_)
+    )
+
+
+def _num(v: Any) -> str:
+    if _is_num(v):
+        f = float(v)
+        key = repr(f) if math.isfinite(f) else ""
+        return f'<td class=num data-v="{key}">{_e(_fmt(v))}</td>'
+    return f"<td>{_e(_fmt(v))}</td>"
+
+
+def _importances(search: Any, metric: str):
+    from .importance import param_importances
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            main = (
+                search.param_importances_
+                if hasattr(search, "param_importances_")
+                and metric == _metric(search, None)
+                else param_importances(search, metric=metric, random_state=0)
+            )
+            both = param_importances(
+                search, metric=metric, interactions=True, random_state=0
+            )
+    except ValueError as exc:
+        return {}, {}, str(exc)
+    pairs = {k: v for k, v in both.items() if isinstance(k, tuple)}
+    return main, pairs, None
+
+
+def _importance_section(main: Mapping, pairs: Mapping, error: str | None) -> str:
+    head = '<section id="importances">\n<h2>Hyperparameter importances</h2>\n'
+    if error:
+        return head + f"<p class=muted>Not available: {_e(error)}</p>\n</section>"
+    if not main:
+        return head + "<p class=muted>No hyperparameters were searched.</p>\n</section>"
+
+    def rows(items, pair=False):
+        out = []
+        for k, v in items:
+            name = " × ".join(k) if isinstance(k, tuple) else k
+            width = max(1.0, 260 * v)
+            out.append(
+                f'<tr><td><code>{_e(name)}</code></td><td class=num data-v="{v!r}">'
+                f'{v:.1%}</td><td><span class="bar{" pair" if pair else ""}" '
+                f'style="width:{width:.0f}px"></span></td></tr>'
+            )
+        return "\n".join(out)
+
+    text = (
+        head + "<p class=muted>Share of the score's variance each hyperparameter "
+        "explains on its own (functional ANOVA on a random-forest surrogate, "
+        "Hutter et al., 2014); the shares sum to 100%.</p>\n"
+        '<table id="importance-table"><thead><tr><th>parameter</th><th>share</th>'
+        "<th></th></tr></thead><tbody>\n" + rows(main.items()) + "\n</tbody></table>\n"
+    )
+    top = sorted(pairs.items(), key=lambda kv: -kv[1])[:5]
+    if top:
+        text += (
+            "<h3>Strongest interactions</h3>\n<p class=muted>Share of the "
+            "variance explained by main effects and pairs together that the "
+            "pair explains beyond its two main effects.</p>\n"
+            '<table id="interaction-table"><tbody>\n'
+            + rows(top, pair=True)
+            + "\n</tbody></table>\n"
+        )
+    return text + "</section>"
+
+
+def _svg(fig) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    text = text[text.index("<svg") :]
+    # The RDF metadata names schema URLs; drop it to keep the page free of any
+    # external reference.
+    return re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
+
+
+def _plots_section(search, searches, labels, metric) -> str:
+    head = '<section id="plots">\n<h2>Plots</h2>\n'
+    try:
+        # Figures made without pyplot: no backend switch, no global state.
+        from matplotlib.figure import Figure
+    except ImportError:
+        return (
+            head + "<p class=muted>Install matplotlib (pip install "
+            '"skhypertune[plot]") to include the plots.</p>\n</section>'
+        )
+    from . import plotting
+
+    figures = []
+
+    def add(name, caption, figsize, draw, grid=None):
+        fig = Figure(figsize=figsize, layout="tight")
+        axes = fig.subplots(*(grid or (1, 1)), squeeze=False).ravel()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            used = draw(axes if grid is not None else axes[0])
+        for extra in axes[used:] if isinstance(used, int) else ():
+            extra.set_visible(False)
+        figures.append(
+            f'<figure id="plot-{name}">{_svg(fig)}<figcaption>{_e(caption)}'
+            "</figcaption></figure>"
+        )
+
+    add(
+        "convergence",
+        "Best score so far against candidates evaluated.",
+        (6.4, 4.0),
+        lambda ax: plotting.plot_convergence(
+            *searches,
+            ax=ax,
+            labels=list(labels),
+            metric=None if len(searches) > 1 else metric,
+        ),
+    )
+    results = search.cv_results_
+    names = sorted({k for p in results["params"] for k in p})
+    if names:
+        add(
+            "parallel",
+            "Each candidate as a line through its parameter values and score.",
+            (7.5, 4.0),
+            lambda ax: plotting.plot_parallel_coordinates(search, ax=ax, metric=metric),
+        )
+        ncols = min(3, len(names))
+        nrows = math.ceil(len(names) / ncols)
+
+        def slices(axes):
+            plotting.plot_slices(
+                search, ax=axes[: len(names)], params=names, metric=metric
+            )
+            return len(names)
+
+        add(
+            "slices",
+            "Score against each parameter alone; the star marks the best candidate.",
+            (3.2 * ncols, 2.6 * nrows),
+            slices,
+            grid=(nrows, ncols),
+        )
+    if "iter" in results and "n_resources" in results:
+        add(
+            "halving",
+            "Candidates and resources per successive-halving iteration.",
+            (6.4, 4.0),
+            lambda ax: plotting.plot_halving(search, ax=ax, metric=metric),
+        )
+    return head + '<div class="plots">\n' + "\n".join(figures) + "\n</div>\n</section>"
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as :func:`report`.
+
+    ``skhypertune.report`` names both this submodule and the function: once
+    the submodule is imported, Python binds the package attribute to the
+    module. Making the module callable keeps ``skhypertune.report(search,
+    "report.html")`` working however it was imported.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Path:
+        return report(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,250 @@
+"""The HTML report: content, self-containment, and a headless-Chromium render."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from scipy.stats import loguniform, randint
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
+
+import skhypertune
+from skhypertune.report import SECTIONS, report
+
+SPACE = [
+    {"C": loguniform(1e-2, 1e2), "kernel": ["rbf"], "gamma": loguniform(1e-3, 1e0)},
+    {"C": loguniform(1e-2, 1e2), "kernel": ["linear"]},
+]
+
+
+@pytest.fixture(scope="module")
+def searches(tiny_classification):
+    from conftest import RandomHyperSearchCV
+
+    X, y = tiny_classification
+    ours = RandomHyperSearchCV(SVC(), SPACE, n_iter=12, batch_size=4, random_state=0)
+    ours.fit(X, y)
+    theirs = RandomizedSearchCV(SVC(), SPACE, n_iter=12, cv=3, random_state=0)
+    theirs.fit(X, y)
+    return ours, theirs
+
+
+@pytest.fixture(scope="module")
+def page(searches, tmp_path_factory):
+    ours, theirs = searches
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    out = report(ours, path, compare=[theirs], notes={"wall time": "1.5 s"})
+    assert out == path
+    return path, path.read_text(encoding="utf-8")
+
+
+def _section(text, name):
+    match = re.search(rf'<section id="{name}">(.*?)</section>', text, flags=re.S)
+    assert match, f"section {name!r} missing"
+    return match.group(1)
+
+
+def test_all_sections_in_order(page):
+    _, text = page
+    positions = [text.index(f'<section id="{s}">') for s in SECTIONS]
+    assert positions == sorted(positions)
+
+
+def test_summary_names_searcher_budget_best_and_comparison(page, searches):
+    ours, theirs = searches
+    summary = _section(page[1], "summary")
+    assert "RandomHyperSearchCV" in summary and "SVC" in summary
+    assert "12 candidates evaluated of n_iter=12" in summary
+    assert f"{ours.best_score_:.6g}" in summary
+    for name in ours.best_params_:
+        assert f"<code>{name}</code>" in summary
+    assert "wall time" in summary and "1.5 s" in summary
+    comparison = re.search(r'<table id="comparison">(.*?)</table>', summary, re.S)
+    rows = re.findall(r"<tr><td>(.*?)</td>", comparison.group(1))
+    assert rows == ["RandomHyperSearchCV", "RandomizedSearchCV"]
+    assert f"{theirs.best_score_:.6g}" in comparison.group(1)
+
+
+def test_leaderboard_has_every_candidate_best_first(page, searches):
+    ours, _ = searches
+    board = _section(page[1], "leaderboard")
+    body = board.split("<tbody>")[1]
+    rows = re.findall(r"<tr( class=\"best\")?>(.*?)</tr>", body, flags=re.S)
+    assert len(rows) == 12
+    assert rows[0][0] and not any(r[0] for r in rows[1:])
+    first_score = re.findall(r'data-v="([^"]*)"', rows[0][1])[2]
+    assert float(first_score) == pytest.approx(ours.best_score_)
+    # An inactive parameter (gamma of the linear kernel) is an empty cell.
+    assert "–" in body
+    assert 'class="sortable"' in board
+
+
+def test_importances_section_lists_every_parameter(page, searches):
+    ours, _ = searches
+    section = _section(page[1], "importances")
+    table = re.search(r'<table id="importance-table">(.*?)</table>', section, re.S)
+    names = re.findall(r"<code>(.*?)</code>", table.group(1))
+    assert names == list(ours.param_importances_)
+    shares = [float(v) for v in re.findall(r'data-v="([^"]*)"', table.group(1))]
+    assert sum(shares) == pytest.approx(1.0)
+    assert "interaction-table" in section
+
+
+def test_plots_are_inline_svg(page):
+    plots = _section(page[1], "plots")
+    assert plots.count("<svg") == 3
+    for name in ("convergence", "parallel", "slices"):
+        assert f'id="plot-{name}"' in plots
+
+
+def test_no_external_resources(page):
+    _, text = page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", text)
+    assert not re.search(r"url\(\s*['\"]?(https?:|//)", text)
+    assert "<link" not in text and "<script src" not in text
+    assert "<!DOCTYPE svg" not in text and "<?xml" not in text
+
+
+def test_grid_and_halving_searches(tmp_path, tiny_classification):
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingRandomSearchCV
+
+    X, y = tiny_classification
+    grid = GridSearchCV(
+        DecisionTreeClassifier(random_state=0), {"max_depth": [1, 2, 3]}, cv=2
+    ).fit(X, y)
+    text = report(grid, tmp_path / "g.html").read_text()
+    assert "GridSearchCV" in text and "n_iter" not in _section(text, "summary")
+    halving = HalvingRandomSearchCV(
+        DecisionTreeClassifier(random_state=0),
+        {"max_depth": randint(1, 6)},
+        n_candidates=6,
+        factor=2,
+        min_resources=20,
+        cv=2,
+        random_state=0,
+    ).fit(X, y)
+    text = report(halving, tmp_path / "h.html").read_text()
+    assert 'id="plot-halving"' in text
+    assert "<th>iter</th>" in text and "<th>n_resources</th>" in text
+
+
+def test_multimetric_search_reports_the_refit_metric(tmp_path, tiny_classification):
+    X, y = tiny_classification
+    grid = GridSearchCV(
+        DecisionTreeClassifier(random_state=0),
+        {"max_depth": [1, 2, 3]},
+        scoring=["accuracy", "f1"],
+        refit="f1",
+        cv=2,
+    ).fit(X, y)
+    text = report(grid, tmp_path / "m.html", plots=False).read_text()
+    summary = _section(text, "summary")
+    assert f"{grid.best_score_:.6g}" in summary
+    assert "test_accuracy" in text and "test_f1" in text
+    with pytest.raises(ValueError, match="auc"):
+        report(grid, tmp_path / "x.html", metric="auc")
+
+
+def test_without_matplotlib_the_page_says_so(monkeypatch, tmp_path, searches):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    text = report(searches[0], tmp_path / "n.html").read_text()
+    assert "skhypertune[plot]" in _section(text, "plots")
+    assert "<svg" not in text
+
+
+def test_errors_and_the_callable_module(tmp_path, searches):
+    with pytest.raises(TypeError, match="fitted search"):
+        report(SVC(), tmp_path / "x.html")
+    with pytest.raises(ValueError, match="3 labels for 2"):
+        report(
+            searches[0],
+            tmp_path / "x.html",
+            compare=[searches[1]],
+            labels=["a"] * 2 + ["b"],
+        )
+    import skhypertune.report as module
+
+    # The package attribute may be bound to the submodule; it is callable.
+    assert callable(module) and callable(skhypertune.report)
+    out = skhypertune.report(searches[0], tmp_path / "c.html", plots=False)
+    assert out.exists()
+
+
+# -- headless Chromium -------------------------------------------------------------
+CHROMIUM = next(
+    (
+        shutil.which(name)
+        for name in ("chromium", "chromium-browser", "google-chrome")
+        if shutil.which(name)
+    ),
+    None,
+)
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium is not installed"
+)
+
+
+def _chromium(url, tmp_path, *args):
+    """Run headless Chromium; returns (stdout, console lines)."""
+    profile = tmp_path / f"profile-{len(os.listdir(tmp_path))}"
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--v=0",
+        *args,
+        url,
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
+    console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]
+    return proc.stdout, console
+
+
+@needs_chromium
+def test_console_check_catches_a_broken_page(tmp_path):
+    bad = tmp_path / "bad.html"
+    bad.write_text("<html><body><script>notDefined();</script></body></html>")
+    _, console = _chromium(bad.as_uri(), tmp_path, "--dump-dom")
+    assert any("notDefined" in line for line in console)
+
+
+@needs_chromium
+def test_report_renders_in_headless_chromium(page, tmp_path):
+    path, _ = page
+    dom, console = _chromium(path.as_uri(), tmp_path, "--dump-dom")
+    assert console == []
+    for name in SECTIONS:
+        assert f'id="{name}"' in dom
+    # The inline script ran to the end: it marks the sortable table ready.
+    assert re.search(r'id="leaderboard-table"[^>]*data-ready="1"', dom) or re.search(
+        r'data-ready="1"[^>]*id="leaderboard-table"', dom
+    )
+    shot = tmp_path / "report.png"
+    _, console = _chromium(
+        path.as_uri(),
+        tmp_path,
+        f"--screenshot={shot}",
+        "--window-size=1280,2000",
+        "--hide-scrollbars",
+    )
+    assert console == []
+    assert shot.stat().st_size > 20_000
+    image = pytest.importorskip("matplotlib.image").imread(shot)
+    assert image.shape[:2] == (2000, 1280)
+    gray = image[..., :3].mean(axis=2)
+    assert gray.std() > 0.05  # not a blank page
+    assert (gray < 0.9).mean() > 0.02  # text, tables and plots drawn
