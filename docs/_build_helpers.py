@@ -12,9 +12,9 @@ Imported by ``conf.py``. Two jobs:
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import re
+from importlib import import_module
 from pathlib import Path
 
 # Submodules whose own ``__all__`` is public API, with the section they go in.
@@ -67,7 +67,7 @@ def _import_or_none(module: str):
     an existing module propagates, so a broken module fails the build.
     """
     try:
-        return importlib.import_module(module)
+        return import_module(module)
     except ModuleNotFoundError as exc:
         if exc.name == module:
             return None
@@ -94,8 +94,12 @@ def public_api() -> dict[str, list[tuple[str, str, str]]]:
         module_name = skhypertune._PUBLIC.get(name, "skhypertune")
         if _import_or_none(module_name) is None:
             continue
-        obj = getattr(skhypertune, name)
-        add(_section_for_top_level(obj), "skhypertune", name, obj)
+        obj = getattr(import_module(module_name), name)
+        # A function named like its module (``skhypertune.report``) cannot be
+        # documented as ``skhypertune.<name>``: importing the submodule makes
+        # that name the module. Document it where it is defined.
+        where = module_name if module_name == f"skhypertune.{name}" else "skhypertune"
+        add(_section_for_top_level(obj), where, name, obj)
     for module_name, section in _SUBMODULES.items():
         module = _import_or_none(module_name)
         if module is None:
@@ -261,26 +265,57 @@ def markdown_to_rst(text: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_benchmark_tables(results: Path, out_dir: Path) -> list[str]:
-    """Write ``bench_<name>.inc`` for each results file and ``benchmarks.inc``.
+# Which page shows which results file: (group, file name pattern). The first
+# match wins; smoke runs (``*quick*``) are not shown.
+BENCHMARK_GROUPS = [
+    ("skip", r"quick"),
+    ("importance", r"importance|fanova"),
+    ("halving", r"halving|hyperband|bohb"),
+    ("search", r"^search"),
+    ("overhead", r"overhead|step_rules|load"),
+    ("other", r""),
+]
 
-    ``benchmarks.inc`` includes all of them in name order, or says that no
-    results are committed yet. Returns the names written.
+
+def _title_and_body(md: str, fallback: str) -> tuple[str, str]:
+    """Split off the first level-1 heading of a markdown file."""
+    lines = md.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("# "):
+            return line[2:].strip(), "\n".join(lines[:i] + lines[i + 1 :])
+        if line.strip():
+            break
+    return fallback, md
+
+
+def write_benchmark_tables(results: Path, out_dir: Path) -> dict[str, list[str]]:
+    """Write ``benchmarks_<group>.inc`` for each group of results files.
+
+    Each results file becomes a subsection (titled by its first heading,
+    underlined with ``-``) of the page that includes its group; an empty
+    group gives an empty file (the search group says that nothing is there).
+    Returns group -> names of the files included.
     """
-    names = []
-    parts = []
-    for md in sorted(results.glob("*.md")) if results.is_dir() else []:
-        name = md.stem
-        _write_if_changed(
-            out_dir / f"bench_{name}.inc",
-            markdown_to_rst(md.read_text(encoding="utf-8")),
+    groups: dict[str, list[str]] = {g: [] for g, _ in BENCHMARK_GROUPS}
+    files = sorted(results.glob("*.md")) if results.is_dir() else []
+    for md in files:
+        group = next(
+            g for g, pattern in BENCHMARK_GROUPS if re.search(pattern, md.stem)
         )
-        names.append(name)
-        parts.append(f".. include:: /gen_modules/bench_{name}.inc\n")
-    if not parts:
-        parts = ["*No benchmark results have been committed yet.*\n"]
-    _write_if_changed(out_dir / "benchmarks.inc", "\n".join(parts))
-    return names
+        groups[group].append(md.stem)
+        title, body = _title_and_body(
+            md.read_text(encoding="utf-8"), md.stem.replace("_", " ")
+        )
+        title = _inline(title)
+        text = f"{title}\n{'-' * len(title)}\n\n{markdown_to_rst(body)}"
+        _write_if_changed(out_dir / f"bench_{md.stem}.inc", text)
+    del groups["skip"]
+    for group, names in groups.items():
+        parts = [f".. include:: /gen_modules/bench_{name}.inc\n" for name in names]
+        if not parts and group == "search":
+            parts = ["*No benchmark results have been committed yet.*\n"]
+        _write_if_changed(out_dir / f"benchmarks_{group}.inc", "\n".join(parts))
+    return groups
 
 
 def _write_if_changed(path: Path, text: str) -> None:

@@ -120,16 +120,31 @@ def test_markdown_to_rst_parses_without_warnings():
     assert "raw | text_" in out.astext()
 
 
-def test_benchmark_tables_without_results(tmp_path):
-    assert build_helpers.write_benchmark_tables(tmp_path / "none", tmp_path) == []
-    assert "No benchmark results" in (tmp_path / "benchmarks.inc").read_text()
+def test_benchmark_tables_grouped_by_page(tmp_path):
+    groups = build_helpers.write_benchmark_tables(tmp_path / "none", tmp_path)
+    assert all(names == [] for names in groups.values())
+    assert "No benchmark results" in (tmp_path / "benchmarks_search.inc").read_text()
     results = tmp_path / "results"
     results.mkdir()
-    (results / "b.md").write_text("| a |\n|---|\n| 1 |\n")
-    (results / "a.md").write_text("text\n")
-    assert build_helpers.write_benchmark_tables(results, tmp_path) == ["a", "b"]
-    text = (tmp_path / "benchmarks.inc").read_text()
-    assert text.index("bench_a.inc") < text.index("bench_b.inc")
+    (results / "search_budget40.md").write_text("# Budget 40\n\n| a |\n|---|\n| 1 |\n")
+    (results / "search_budget100.md").write_text("text only\n")
+    (results / "search_quick_budget10.md").write_text("smoke\n")
+    (results / "halving.md").write_text("# Halving\n")
+    (results / "importance_accuracy.md").write_text("# fANOVA\n")
+    groups = build_helpers.write_benchmark_tables(results, tmp_path)
+    assert groups["search"] == ["search_budget100", "search_budget40"]
+    assert groups["halving"] == ["halving"]
+    assert groups["importance"] == ["importance_accuracy"]
+    assert "search_quick_budget10" not in sum(groups.values(), [])
+    page = (tmp_path / "bench_search_budget40.inc").read_text()
+    assert page.startswith("Budget 40\n---------\n")
+    assert (
+        (tmp_path / "bench_search_budget100.inc")
+        .read_text()
+        .startswith("search budget100\n----------------\n")
+    )
+    text = (tmp_path / "benchmarks_search.inc").read_text()
+    assert text.index("bench_search_budget100.inc") < text.index("budget40.inc")
 
 
 def test_blank_screenshot_is_detected(tmp_path):
