@@ -494,8 +494,8 @@ class HalvingRandomSearchCV(_BaseHalving):
     ... ).fit(X, y)
     >>> search.n_candidates_, search.n_resources_
     ([8, 4, 2, 1], [18, 36, 72, 144])
-    >>> sorted(set(search.cv_results_["iter"]))
-    [0, 1, 2]
+    >>> int(search.cv_results_["iter"][search.best_index_])  # the last iteration
+    3
     """
 
     _parameter_constraints: dict = {
