@@ -277,13 +277,18 @@ def render(budget: int, rows: list[dict], refs: dict, meta: dict) -> str:
             ]
         )
 
+    ran = {(r["task"], r["searcher"]) for r in rows}
+
     def task_table(metric: str, digits: int) -> str:
         lines = []
         for t in tasks:
             line = [t]
             for name in names:
                 cell = s["cells"].get((t, name))
-                line.append(_fmt(cell[metric], digits) if cell else "failed")
+                if cell:
+                    line.append(_fmt(cell[metric], digits))
+                else:
+                    line.append("failed" if (t, name) in ran else "not run")
             lines.append(line)
         return _table(["task"] + names, lines)
 
