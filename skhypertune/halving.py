@@ -811,6 +811,15 @@ class HyperbandSearchCV(_BaseHalving):
         return GPStrategy(space, rng, n_initial_points=1)
 
     def _run_search(self, evaluate_candidates, callback_ctx=None):
+        # A bracket whose candidates all fail must not end the search (as
+        # one failing iteration ends scikit-learn's halving): only a search
+        # in which every fit failed raises.
+        with compat.tolerate_failed_batches() as failures:
+            self._run_brackets(evaluate_candidates, callback_ctx)
+        if failures.n_fits and failures.n_failed == failures.n_fits:
+            raise ValueError(failures.all_failed_message())
+
+    def _run_brackets(self, evaluate_candidates, callback_ctx):
         space = self._space
         rng = check_random_state(self.random_state)
         self._seed = self._subsample_seed(rng)

@@ -411,3 +411,37 @@ def test_n_jobs_does_not_change_results(data):
     two = _hyperband(sampler="bayes", n_brackets=2, n_jobs=2).fit(X).cv_results_
     assert [p["a"] for p in one["params"]] == [p["a"] for p in two["params"]]
     np.testing.assert_array_equal(one["mean_test_score"], two["mean_test_score"])
+
+
+class FlakyToy(ToyRegressor):
+    """Fails with exactly 3 estimators, or whenever ``a`` is above 2."""
+
+    def fit(self, X, y=None):
+        if self.n_estimators == 3 or self.a > 2:
+            raise ValueError("cannot fit this")
+        return super().fit(X, y)
+
+
+def test_hyperband_survives_a_failing_iteration(data):
+    X, _ = data
+    search = HyperbandSearchCV(
+        FlakyToy(),
+        {"a": uniform(0, 1)},
+        resource="n_estimators",
+        max_resources=9,
+        cv=2,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(X)
+    res = search.cv_results_
+    at3 = np.asarray(res["n_resources"]) == 3
+    assert at3.any() and np.isnan(res["mean_test_score"][at3]).all()
+    assert np.isfinite(search.best_score_)
+    assert res["n_resources"][search.best_index_] == 9
+    everything_fails = clone(search).set_params(param_distributions={"a": [3, 4]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match="All the .* fits failed"):
+            everything_fails.fit(X)
