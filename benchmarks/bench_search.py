@@ -234,7 +234,7 @@ def _searcher_order(name: str):
 def _fmt(value: float, digits: int = 1) -> str:
     if value is None or math.isnan(value):
         return "–"
-    return f"{value + 0.0:.{digits}f}"  # + 0.0 turns -0.0 into 0.0
+    return f"{round(value, digits) + 0.0:.{digits}f}"  # never print -0.0
 
 
 def _table(header: list[str], lines: list[list[str]]) -> str:
