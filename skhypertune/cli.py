@@ -1,0 +1,810 @@
+"""The ``skhypertune`` command line: ``demo`` and ``tune``.
+
+``skhypertune demo``
+    Tunes an RBF-kernel SVC on a dataset shipped with scikit-learn with
+    :class:`~skhypertune.BayesSearchCV` and scikit-learn's
+    ``RandomizedSearchCV`` at the same budget, prints both results side by
+    side with a leaderboard and the hyperparameter importances, and writes an
+    HTML report.
+
+``skhypertune tune``
+    Tunes any estimator on a CSV file for model-selection scripts::
+
+        skhypertune tune --data train.csv --target label \\
+            --estimator sklearn.svm.SVC --space space.json \\
+            --searcher bayes --n-iter 40 --cv 5 --scoring accuracy \\
+            --report report.html --results results.csv
+
+The space file
+--------------
+A JSON object mapping each parameter to what ``RandomizedSearchCV`` would get
+for it, or a list of such objects (a conditional space, one per branch):
+
+* a list of values: ``"kernel": ["rbf", "linear"]`` (JSON ``null`` is None);
+* a single value: ``"degree": 3`` (searched over that one value);
+* a scipy.stats distribution, as an object with one key, the distribution's
+  name, whose value holds its arguments: a list of positional arguments
+  ``{"loguniform": [1e-3, 1e3]}``, an object of keyword arguments
+  ``{"norm": {"loc": 0, "scale": 1}}``, or a single number
+  ``{"expon": 1}``. Any continuous or discrete distribution of scipy.stats
+  works: ``uniform``, ``loguniform``, ``randint``, ``norm``, ``expon``, ...
+
+Example::
+
+    {"C": {"loguniform": [1e-3, 1e3]},
+     "gamma": {"loguniform": [1e-4, 1e1]},
+     "kernel": ["rbf", "linear"]}
+
+Errors in the command line or the files (a missing file, an unknown column,
+estimator or distribution, ...) print one line on stderr and exit with
+status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import difflib
+import importlib
+import json
+import math
+import os
+import sys
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["main", "parse_space"]
+
+PROG = "skhypertune"
+
+
+class CLIError(Exception):
+    """A user error: reported as one line on stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, no usage block
+        raise CLIError(f"{message} (see '{self.prog} --help')")
+
+
+# -- entry point --------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments without the program name; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 for a usage or input error.
+
+    Examples
+    --------
+    >>> from skhypertune.cli import main
+    >>> main(["tune", "--data", "no-such-file.csv", "--target", "y",
+    ...       "--estimator", "sklearn.svm.SVC", "--space", "s.json"])
+    2
+    """
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return 2
+        return args.run(args)
+    except CLIError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help, --version
+        return int(exc.code or 0)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = _Parser(
+        prog=PROG,
+        description="Hyperparameter search for scikit-learn estimators.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    demo = sub.add_parser(
+        "demo",
+        help="BayesSearchCV against RandomizedSearchCV on a bundled dataset",
+        description="Tune an RBF-kernel SVC with BayesSearchCV and "
+        "RandomizedSearchCV at equal budget and compare them.",
+    )
+    demo.add_argument("--dataset", choices=sorted(_DATASETS), default="digits")
+    demo.add_argument(
+        "--n-iter",
+        type=_positive_int,
+        default=40,
+        metavar="N",
+        help="candidates per searcher (default 40)",
+    )
+    demo.add_argument(
+        "--cv",
+        type=_cv_folds,
+        default=3,
+        metavar="K",
+        help="cross-validation folds (default 3)",
+    )
+    demo.add_argument(
+        "--n-jobs",
+        type=int,
+        default=-1,
+        metavar="J",
+        help="parallel jobs (default -1: all cores)",
+    )
+    demo.add_argument("--random-state", type=int, default=0, metavar="R")
+    demo.add_argument(
+        "--report",
+        default="skhypertune-demo.html",
+        metavar="OUT.html",
+        help="HTML report to write ('' for none)",
+    )
+    demo.add_argument("--quiet", action="store_true", help="no progress display")
+    demo.set_defaults(run=_run_demo)
+
+    tune = sub.add_parser(
+        "tune",
+        help="tune an estimator on a CSV file",
+        description="Tune an estimator on a CSV file. The --space file format "
+        "is described in 'python -m pydoc skhypertune.cli'.",
+        epilog='Space file example: {"C": {"loguniform": [1e-3, 1e3]}, '
+        '"kernel": ["rbf", "linear"]}',
+    )
+    tune.add_argument(
+        "--data", required=True, metavar="FILE.csv", help="CSV file with a header row"
+    )
+    tune.add_argument(
+        "--target",
+        required=True,
+        metavar="COLUMN",
+        help="column to predict; the others are features",
+    )
+    tune.add_argument(
+        "--estimator",
+        required=True,
+        metavar="DOTTED.PATH",
+        help="e.g. sklearn.svm.SVC, or mymodule.make_pipeline",
+    )
+    tune.add_argument(
+        "--estimator-params",
+        default=None,
+        metavar="JSON",
+        help="fixed constructor arguments, e.g. '{\"max_iter\": 500}'",
+    )
+    tune.add_argument(
+        "--space", required=True, metavar="SPACE.json", help="search space file (JSON)"
+    )
+    tune.add_argument(
+        "--searcher", choices=("bayes", "evolution", "halving"), default="bayes"
+    )
+    tune.add_argument(
+        "--n-iter",
+        type=_positive_int,
+        default=30,
+        metavar="N",
+        help="candidates to evaluate (halving: first-iteration candidates); default 30",
+    )
+    tune.add_argument("--cv", type=_cv_folds, default=5, metavar="K")
+    tune.add_argument(
+        "--scoring",
+        default=None,
+        metavar="S",
+        help="a scikit-learn scorer name, e.g. accuracy, r2",
+    )
+    tune.add_argument("--n-jobs", type=int, default=None, metavar="J")
+    tune.add_argument("--random-state", type=int, default=None, metavar="R")
+    tune.add_argument("--report", default=None, metavar="OUT.html")
+    tune.add_argument(
+        "--results",
+        default=None,
+        metavar="OUT.csv",
+        help="write every candidate's cv_results_ row",
+    )
+    tune.add_argument("--quiet", action="store_true", help="no progress display")
+    tune.set_defaults(run=_run_tune)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _cv_folds(text: str) -> int:
+    value = _positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(
+            f"cross-validation needs at least 2 folds, got {text!r}"
+        )
+    return value
+
+
+# -- demo ---------------------------------------------------------------------
+def _load_digits():
+    from sklearn.datasets import load_digits
+
+    return load_digits(return_X_y=True), "digits", "accuracy"
+
+
+def _load_breast_cancer():
+    from sklearn.datasets import load_breast_cancer
+
+    return load_breast_cancer(return_X_y=True), "breast_cancer", "accuracy"
+
+
+def _load_wine():
+    from sklearn.datasets import load_wine
+
+    return load_wine(return_X_y=True), "wine", "accuracy"
+
+
+_DATASETS = {
+    "digits": _load_digits,
+    "breast_cancer": _load_breast_cancer,
+    "wine": _load_wine,
+}
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from scipy.stats import loguniform
+    from sklearn.model_selection import RandomizedSearchCV, train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    from .bayes import BayesSearchCV
+
+    (X, y), name, scoring = _DATASETS[args.dataset]()
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=args.random_state
+    )
+    model = make_pipeline(StandardScaler(), SVC())
+    space = {
+        "svc__C": loguniform(1e-3, 1e4),
+        "svc__gamma": loguniform(1e-7, 1e1),
+    }
+    common = dict(
+        n_iter=args.n_iter,
+        cv=args.cv,
+        scoring=scoring,
+        n_jobs=args.n_jobs,
+        random_state=args.random_state,
+    )
+    print(
+        f"skhypertune demo: tuning StandardScaler + RBF-kernel SVC (C, gamma on "
+        f"log scales) on scikit-learn's {name} data\n"
+        f"  {len(y_train)} training samples, {len(y_test)} held out; "
+        f"{args.cv}-fold CV {scoring}; budget {args.n_iter} candidates per searcher\n",
+        flush=True,
+    )
+    bayes = BayesSearchCV(model, space, verbose=0 if args.quiet else 1, **common)
+    t0 = time.monotonic()
+    bayes.fit(X_train, y_train)
+    bayes_time = time.monotonic() - t0
+
+    random = RandomizedSearchCV(model, space, **common)
+    if not args.quiet:
+        print(
+            f"RandomizedSearchCV: evaluating {args.n_iter} candidates ...", flush=True
+        )
+    t0 = time.monotonic()
+    random.fit(X_train, y_train)
+    random_time = time.monotonic() - t0
+    if not args.quiet:
+        print(
+            f"RandomizedSearchCV {args.n_iter}/{args.n_iter} candidates | best "
+            f"{random.best_score_:.5g} | {random_time:.1f}s",
+            flush=True,
+        )
+
+    print()
+    _print_leaderboard(bayes, "BayesSearchCV", scoring, n=8)
+    print()
+    _print_importances(bayes.param_importances_, "BayesSearchCV")
+    print()
+    rows = [
+        ("", "BayesSearchCV", "RandomizedSearchCV"),
+        (f"best CV {scoring}", f"{bayes.best_score_:.4f}", f"{random.best_score_:.4f}"),
+        (
+            f"held-out {scoring}",
+            f"{bayes.score(X_test, y_test):.4f}",
+            f"{random.score(X_test, y_test):.4f}",
+        ),
+        ("wall time", f"{bayes_time:.1f} s", f"{random_time:.1f} s"),
+    ]
+    for p in space:
+        rows.append(
+            (f"best {p}", _fmt(bayes.best_params_[p]), _fmt(random.best_params_[p]))
+        )
+    print(f"Equal budget: {args.n_iter} candidates each")
+    _print_table(rows, header=True)
+    gain = bayes.best_score_ - random.best_score_
+    if abs(gain) < 5e-5:
+        verdict = "equal to"
+    else:
+        verdict = f"{abs(gain):.4f} {'above' if gain > 0 else 'below'}"
+    print(f"\nBayesSearchCV's best CV {scoring} is {verdict} RandomizedSearchCV's.")
+    if args.report:
+        from .report import report
+
+        path = report(
+            bayes,
+            args.report,
+            compare=[random],
+            labels=["BayesSearchCV", "RandomizedSearchCV"],
+            notes={
+                "data": f"{name}: {len(y_train)} training samples",
+                "wall time": f"BayesSearchCV {bayes_time:.1f} s, "
+                f"RandomizedSearchCV {random_time:.1f} s",
+            },
+        )
+        print(f"\nHTML report written to {os.path.abspath(path)}")
+    return 0
+
+
+# -- tune ---------------------------------------------------------------------
+def _run_tune(args: argparse.Namespace) -> int:
+    X, y, columns = read_csv(args.data, args.target)
+    space = parse_space(_read_json(args.space, "space file"))
+    estimator = load_estimator(args.estimator, args.estimator_params)
+    scoring = _check_scoring(args.scoring)
+    search = _make_search(args, estimator, space, scoring)
+    for path, what in ((args.report, "--report"), (args.results, "--results")):
+        if path:
+            _check_writable(path, what)
+    print(
+        f"Tuning {type(estimator).__name__} on {args.data} ({len(y)} rows, "
+        f"{len(columns)} features) with {type(search).__name__}",
+        flush=True,
+    )
+    t0 = time.monotonic()
+    try:
+        search.fit(X, y)
+    except (ValueError, TypeError) as exc:
+        message = " ".join(str(exc).split())
+        raise CLIError(f"the search failed: {message}") from None
+    elapsed = time.monotonic() - t0
+    print()
+    _print_leaderboard(search, type(search).__name__, args.scoring or "score", n=5)
+    print()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            importances = search.param_importances_
+        except ValueError:
+            importances = {}
+    if importances:
+        _print_importances(importances, type(search).__name__)
+        print()
+    print(f"best {args.scoring or 'score'}: {search.best_score_:.5g} ({elapsed:.1f} s)")
+    print("best parameters: " + json.dumps(_jsonable(search.best_params_)))
+    if args.results:
+        write_results_csv(search.cv_results_, args.results)
+        print(f"results written to {os.path.abspath(args.results)}")
+    if args.report:
+        from .report import report
+
+        path = report(
+            search,
+            args.report,
+            notes={
+                "data": f"{args.data} (target {args.target})",
+                "wall time": f"{elapsed:.1f} s",
+            },
+        )
+        print(f"report written to {os.path.abspath(path)}")
+    return 0
+
+
+def _make_search(args, estimator, space, scoring):
+    common = dict(
+        scoring=scoring,
+        cv=args.cv,
+        n_jobs=args.n_jobs,
+        random_state=args.random_state,
+        verbose=0 if args.quiet else 1,
+    )
+    if args.searcher == "bayes":
+        from .bayes import BayesSearchCV
+
+        return BayesSearchCV(estimator, space, n_iter=args.n_iter, **common)
+    if args.searcher == "evolution":
+        from .evolution import EvolutionSearchCV
+
+        return EvolutionSearchCV(estimator, space, n_iter=args.n_iter, **common)
+    from .halving import HalvingRandomSearchCV
+
+    common["verbose"] = 0
+    return HalvingRandomSearchCV(estimator, space, n_candidates=args.n_iter, **common)
+
+
+def _check_scoring(scoring: str | None):
+    if scoring is None:
+        return None
+    from sklearn.metrics import get_scorer, get_scorer_names
+
+    try:
+        get_scorer(scoring)
+    except ValueError:
+        close = difflib.get_close_matches(scoring, get_scorer_names(), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise CLIError(f"unknown scoring {scoring!r}{hint}") from None
+    return scoring
+
+
+def _check_writable(path: str, what: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise CLIError(f"{what}: folder {folder!r} does not exist")
+
+
+# -- inputs -------------------------------------------------------------------
+def _read_json(path: str, what: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except OSError as exc:
+        raise CLIError(f"cannot read {what} {path!r}: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise CLIError(
+            f"{what} {path!r} is not valid JSON: {exc.msg} (line {exc.lineno}, "
+            f"column {exc.colno})"
+        ) from None
+
+
+def parse_space(spec: Any) -> dict | list:
+    """``param_distributions`` from the JSON form of a search space.
+
+    Parameters
+    ----------
+    spec : dict or list of dicts
+        Parsed JSON: each parameter maps to a list of values, a single value,
+        or ``{"<scipy.stats name>": args}`` with args a list (positional), an
+        object (keywords) or a number.
+
+    Returns
+    -------
+    param_distributions : dict or list of dicts
+        What ``RandomizedSearchCV`` and skhypertune's searches accept.
+
+    Raises
+    ------
+    CLIError
+        Naming the parameter, for an unknown distribution or bad arguments.
+
+    Examples
+    --------
+    >>> from skhypertune.cli import parse_space
+    >>> space = parse_space({"C": {"loguniform": [1e-3, 1e3]}, "k": ["rbf", None]})
+    >>> space["C"].dist.name, space["C"].args, space["k"]
+    ('loguniform', (0.001, 1000.0), ['rbf', None])
+    """
+    if isinstance(spec, list):
+        if not spec:
+            raise CLIError(
+                "the space file holds an empty list; give at least one object"
+            )
+        return [_parse_branch(b, f"[{i}]") for i, b in enumerate(spec)]
+    return _parse_branch(spec, "")
+
+
+def _parse_branch(branch: Any, where: str) -> dict:
+    if not isinstance(branch, dict):
+        raise CLIError(
+            f"the space file{where and ' entry ' + where} must be a JSON object "
+            f"mapping parameter names to values, got {type(branch).__name__}"
+        )
+    if not branch:
+        raise CLIError(f"the space file{where and ' entry ' + where} is empty")
+    return {name: _parse_value(name, value) for name, value in branch.items()}
+
+
+def _parse_value(name: str, value: Any) -> Any:
+    if isinstance(value, list):
+        if not value:
+            raise CLIError(f"parameter {name!r}: the list of values is empty")
+        return value
+    if isinstance(value, dict):
+        if len(value) != 1:
+            raise CLIError(
+                f"parameter {name!r}: a distribution is an object with exactly one "
+                f'key, its scipy.stats name, e.g. {{"loguniform": [1e-3, 1e3]}}; '
+                f"got keys {sorted(value)}"
+            )
+        ((dist_name, dist_args),) = value.items()
+        return _distribution(name, dist_name, dist_args)
+    return [value]
+
+
+def _distribution(param: str, name: str, args: Any):
+    import scipy.stats
+    from scipy.stats import rv_continuous, rv_discrete
+
+    dist = getattr(scipy.stats, name, None)
+    if not isinstance(dist, (rv_continuous, rv_discrete)):
+        known = [
+            n
+            for n in dir(scipy.stats)
+            if isinstance(getattr(scipy.stats, n), (rv_continuous, rv_discrete))
+        ]
+        close = difflib.get_close_matches(name, known, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise CLIError(
+            f"parameter {param!r}: unknown distribution {name!r} (not a "
+            f"scipy.stats distribution){hint}"
+        )
+    try:
+        if isinstance(args, dict):
+            frozen = dist(**args)
+        elif isinstance(args, list):
+            frozen = dist(*args)
+        elif isinstance(args, (int, float)) and not isinstance(args, bool):
+            frozen = dist(args)
+        else:
+            raise TypeError(
+                f"arguments must be a list, an object or a number, got {args!r}"
+            )
+        median = float(frozen.ppf(0.5))
+    except (TypeError, ValueError) as exc:
+        raise CLIError(
+            f"parameter {param!r}: {name}{_args_text(args)}: {exc}"
+        ) from None
+    if not math.isfinite(median):
+        raise CLIError(
+            f"parameter {param!r}: invalid arguments for {name}{_args_text(args)}"
+        )
+    return frozen
+
+
+def _args_text(args: Any) -> str:
+    if isinstance(args, dict):
+        return "(" + ", ".join(f"{k}={v!r}" for k, v in args.items()) + ")"
+    if isinstance(args, list):
+        return "(" + ", ".join(repr(a) for a in args) + ")"
+    return f"({args!r})"
+
+
+def load_estimator(path: str, params_json: str | None = None):
+    """The estimator named by a dotted path, built with optional JSON params.
+
+    ``path`` may name a class (instantiated), a function returning an
+    estimator (called), or an estimator instance; ``pkg.mod.Name`` and
+    ``pkg.mod:Name`` are both accepted. The current directory is importable.
+
+    Examples
+    --------
+    >>> from skhypertune.cli import load_estimator
+    >>> load_estimator("sklearn.svm.SVC", '{"C": 2.0}')
+    SVC(C=2.0)
+    """
+    params: dict = {}
+    if params_json:
+        try:
+            params = json.loads(params_json)
+        except json.JSONDecodeError as exc:
+            raise CLIError(f"--estimator-params is not valid JSON: {exc.msg}") from None
+        if not isinstance(params, dict):
+            raise CLIError("--estimator-params must be a JSON object")
+    module_name, sep, attr = path.partition(":")
+    if not sep:
+        module_name, _, attr = path.rpartition(".")
+    if not module_name or not attr:
+        raise CLIError(
+            f"--estimator {path!r} is not a dotted path such as sklearn.svm.SVC"
+        )
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise CLIError(
+            f"--estimator {path!r}: cannot import {module_name!r} ({exc})"
+        ) from None
+    obj = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise CLIError(
+                f"--estimator {path!r}: {module_name!r} has no attribute {attr!r}"
+            )
+        obj = getattr(obj, part)
+    try:
+        if isinstance(obj, type) or (callable(obj) and not hasattr(obj, "fit")):
+            estimator = obj(**params)
+        else:
+            estimator = obj.set_params(**params) if params else obj
+    except (TypeError, ValueError) as exc:
+        raise CLIError(f"--estimator {path!r}: {exc}") from None
+    if not (hasattr(estimator, "fit") and hasattr(estimator, "get_params")):
+        raise CLIError(
+            f"--estimator {path!r} is not a scikit-learn estimator (it has no "
+            "fit/get_params)"
+        )
+    return estimator
+
+
+def read_csv(path: str, target: str):
+    """Features and target from a CSV file with a header row.
+
+    Numeric columns become floats (empty cells NaN). With pandas installed,
+    the features are a DataFrame (so pipelines can select columns by name
+    and text columns are kept); without it, every feature must be numeric.
+    The target is kept as integers, floats or strings.
+
+    Returns
+    -------
+    X : ndarray or DataFrame of shape (n_rows, n_features)
+    y : ndarray of shape (n_rows,)
+    columns : list of str
+        The feature names.
+    """
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f))
+    except OSError as exc:
+        raise CLIError(
+            f"cannot read data file {path!r}: {exc.strerror or exc}"
+        ) from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise CLIError(
+            f"data file {path!r} is not a readable CSV file: {exc}"
+        ) from None
+    rows = [r for r in rows if r and any(cell.strip() for cell in r)]
+    if len(rows) < 2:
+        raise CLIError(
+            f"data file {path!r} needs a header row and at least one data row"
+        )
+    header = [h.strip() for h in rows[0]]
+    if target not in header:
+        raise CLIError(
+            f"target column {target!r} is not in {path!r}; columns are: "
+            + ", ".join(header)
+        )
+    for i, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise CLIError(
+                f"data file {path!r}, row {i}: {len(row)} fields, the header has "
+                f"{len(header)}"
+            )
+    t = header.index(target)
+    columns = [h for j, h in enumerate(header) if j != t]
+    if not columns:
+        raise CLIError(f"data file {path!r} has no feature column besides {target!r}")
+    raw = {h: [r[j].strip() for r in rows[1:]] for j, h in enumerate(header)}
+    y_raw = raw[target]
+    if any(v == "" for v in y_raw):
+        raise CLIError(f"target column {target!r} has empty cells")
+    y = _column(y_raw, target=True)
+    features = {h: _column(raw[h]) for h in columns}
+    text = [h for h, v in features.items() if v.dtype == object]
+    try:
+        import pandas as pd
+    except ImportError:
+        if text:
+            raise CLIError(
+                f"column {text[0]!r} is not numeric; encode it, or install pandas "
+                "so that a pipeline can handle text columns"
+            ) from None
+        return np.column_stack([features[h] for h in columns]), y, columns
+    return pd.DataFrame(features, columns=columns), y, columns
+
+
+def _column(values: list[str], target: bool = False) -> np.ndarray:
+    try:
+        numbers = [float(v) if v != "" else math.nan for v in values]
+    except ValueError:
+        return np.array([v if v != "" else None for v in values], dtype=object)
+    arr = np.asarray(numbers, dtype=float)
+    if target and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+        return arr.astype(int)
+    return arr
+
+
+# -- output -------------------------------------------------------------------
+def write_results_csv(cv_results: Mapping, path: str) -> None:
+    """Every ``cv_results_`` column but ``params``, one row per candidate."""
+    keys = [k for k in cv_results if k != "params"]
+    n = len(cv_results["params"])
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(keys)
+            for i in range(n):
+                writer.writerow([_cell(cv_results[k], i) for k in keys])
+    except OSError as exc:
+        raise CLIError(f"cannot write {path!r}: {exc.strerror or exc}") from None
+
+
+def _cell(column: Any, i: int) -> str:
+    if np.ma.isMaskedArray(column) and np.ma.getmaskarray(column)[i]:
+        return ""
+    value = column[i]
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    if isinstance(value, np.integer):
+        return str(int(value))
+    return str(value)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, (float, np.floating)):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def _jsonable(params: Mapping) -> dict:
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, np.generic):
+            v = v.item()
+        out[k] = v if isinstance(v, (str, int, float, bool, type(None))) else repr(v)
+    return out
+
+
+def _print_table(rows: list[tuple], header: bool = False) -> None:
+    widths = [max(len(str(r[j])) for r in rows) for j in range(len(rows[0]))]
+    for i, row in enumerate(rows):
+        cells = [
+            str(c).ljust(w) if j == 0 else str(c).rjust(w)
+            for j, (c, w) in enumerate(zip(row, widths))
+        ]
+        print("  " + "  ".join(cells).rstrip())
+        if header and i == 0:
+            print("  " + "  ".join("-" * w for w in widths))
+
+
+def _print_leaderboard(search: Any, label: str, metric: str, n: int) -> None:
+    res = search.cv_results_
+    key = "score" if "mean_test_score" in res else search.refit
+    scores = np.asarray(res[f"mean_test_{key}"], dtype=float)
+    stds = np.asarray(res.get(f"std_test_{key}", np.zeros_like(scores)), dtype=float)
+    order = np.argsort(np.where(np.isfinite(scores), -scores, np.inf), kind="stable")[
+        :n
+    ]
+    names = sorted({k for p in res["params"] for k in p})
+    rows = [("rank", f"CV {metric}", *names)]
+    for i in order:
+        params = res["params"][i]
+        rows.append(
+            (
+                str(res[f"rank_test_{key}"][i]),
+                f"{scores[i]:.4f} +/- {stds[i]:.4f}",
+                *(_fmt(params[p]) if p in params else "-" for p in names),
+            )
+        )
+    print(f"Top {len(order)} of {len(scores)} candidates ({label})")
+    _print_table(rows, header=True)
+
+
+def _print_importances(importances: Mapping, label: str) -> None:
+    print(f"Hyperparameter importances ({label}, fANOVA share of variance)")
+    if not importances:
+        print("  (none)")
+        return
+    width = max(len(str(k)) for k in importances)
+    for name, share in importances.items():
+        bar = "#" * int(round(30 * share))
+        print(f"  {str(name).ljust(width)}  {bar.ljust(30)}  {share:6.1%}")
