@@ -194,7 +194,9 @@ def _inline(text: str) -> str:
         out.append(f"\\ ``{m.group(2).strip()}``\\ ")
         pos = m.end()
     out.append(_inline_text(text[pos:]))
-    return "".join(out)
+    # A trailing escaped space would escape the line break and glue this line
+    # to the next one.
+    return "".join(out).removesuffix("\\ ")
 
 
 def _inline_text(text: str) -> str:

@@ -17,12 +17,12 @@ from aggressive to conservative.
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 from scipy.stats import randint
 from sklearn.datasets import load_breast_cancer
 from sklearn.ensemble import RandomForestClassifier
 
 from skhypertune import HalvingRandomSearchCV, HyperbandSearchCV
+from skhypertune.plotting import plot_halving
 
 X, y = load_breast_cancer(return_X_y=True)
 space = {
@@ -48,30 +48,9 @@ print("trees per iteration:     ", search.n_resources_)
 print(f"best: {search.best_params_} (CV accuracy {search.best_score_:.3f})")
 
 # %%
-# Every candidate's score at each iteration it reached. Lines connect the
-# same candidate across iterations; the survivors climb to the right.
-results = search.cv_results_
-iters = np.asarray(results["iter"])
-scores = np.asarray(results["mean_test_score"])
-keys = [repr(sorted(p.items())) for p in results["params"]]
-fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 4))
-for key in dict.fromkeys(keys):
-    rows = [i for i, k in enumerate(keys) if k == key]
-    ax0.plot(iters[rows], scores[rows], "o-", color="C0", alpha=0.5, ms=4)
-ax0.set_xticks(range(search.n_iterations_))
-ax0.set_xticklabels(
-    [
-        f"{it}\n{n} cand.\n{r} trees"
-        for it, (n, r) in enumerate(zip(search.n_candidates_, search.n_resources_))
-    ]
-)
-ax0.set_xlabel("iteration")
-ax0.set_ylabel("mean CV accuracy")
-ax0.set_title("HalvingRandomSearchCV")
-
-# %%
-# Hyperband runs brackets that start at different resources: each line is a
-# bracket, with the candidates evaluated at each resource.
+# Hyperband runs several brackets that start at different resources, from
+# aggressive (many candidates, 2 trees) to conservative (few candidates, all
+# at 54 trees); no need to guess how early candidates can be judged.
 hyperband = HyperbandSearchCV(
     forest,
     space,
@@ -82,14 +61,29 @@ hyperband = HyperbandSearchCV(
     cv=3,
     random_state=0,
 ).fit(X, y)
+print("Hyperband candidates per bracket and iteration:", hyperband.n_candidates_)
+print(f"Hyperband best: {hyperband.best_params_} ({hyperband.best_score_:.3f})")
+
+# %%
+# Left, :func:`~skhypertune.plotting.plot_halving`: the candidates per
+# iteration (bars) with the resource of each iteration and the best score
+# reached. Right, one line per Hyperband bracket: how many candidates it
+# evaluated at each resource.
+fig, (ax0, ax1) = plt.subplots(
+    1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [1.5, 1]}
+)
+plot_halving(search, ax=ax0)
+ax0.set_title("HalvingRandomSearchCV")
 for b, (cands, res) in enumerate(zip(hyperband.n_candidates_, hyperband.n_resources_)):
     ax1.plot(res, cands, "o-", label=f"bracket {b}")
 ax1.set_xscale("log")
 ax1.set_yscale("log")
+resources = sorted({r for bracket in hyperband.n_resources_ for r in bracket})
+ax1.set_xticks(resources, [str(r) for r in resources])
+ax1.minorticks_off()
 ax1.set_xlabel("trees (resource)")
 ax1.set_ylabel("candidates evaluated")
 ax1.set_title("HyperbandSearchCV brackets")
 ax1.legend()
 fig.tight_layout()
 plt.show()
-print(f"Hyperband best: {hyperband.best_params_} ({hyperband.best_score_:.3f})")
