@@ -8,7 +8,10 @@ Searchers (all on the same task, seed, CV splitter and scoring):
 * ``halving``: skhypertune's HalvingRandomSearchCV with the same settings;
 * ``hyperband``: skhypertune's HyperbandSearchCV (random sampling);
 * ``bohb``: HyperbandSearchCV(sampler="bayes"), later brackets proposed by
-  the Gaussian-process strategy.
+  the Gaussian-process strategy;
+* ``bohb-sh``: HyperbandSearchCV(sampler="bayes", n_brackets=1) with as many
+  rounds as the budget allows: scikit-learn's aggressive single bracket,
+  repeated, each round after the first proposed by the model.
 
 Equal compute: the budget is the resource Hyperband spends in ``ROUNDS``
 rounds (sum over fits of the resource, per CV split). Random search gets
@@ -24,13 +27,16 @@ comparable. Normalised score per task: mean of random search = 0, best score
 ever seen on the task (any searcher, any seed) = 100. The held-out test
 score of the refitted model is reported as well.
 
-Run: ``python benchmarks/bench_halving.py`` (``--quick`` for a smoke run);
-writes ``benchmarks/results/halving.md``.
+Run: ``python benchmarks/bench_halving.py`` (``--quick`` for a smoke run,
+``--resume`` to continue an interrupted run); writes
+``benchmarks/results/halving.md`` and one JSON line per run in
+``benchmarks/results/halving.jsonl``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 import warnings
@@ -187,13 +193,29 @@ def build(name: str, task: Task, n_train: int, cv, seed: int):
         cls = SkHalvingRandomSearchCV if name == "sk-halving" else HalvingRandomSearchCV
         n = halving_candidates(task, n_train, total)
         return cls(est, task.space, n_candidates=n, **halving)
+    if name == "bohb-sh":
+        # Only the most exploratory bracket, repeated: successive halving
+        # whose later rounds are proposed by the model.
+        first = plan_hyperband(
+            factor=FACTOR,
+            min_resources=task.min_resources,
+            max_resources=_max_resources(task, n_train),
+        )[0]
+        return HyperbandSearchCV(
+            est,
+            task.space,
+            n_brackets=1,
+            n_rounds=max(total // first.total_resources, 1),
+            sampler="bayes",
+            **halving,
+        )
     sampler = "bayes" if name == "bohb" else "random"
     return HyperbandSearchCV(
         est, task.space, n_rounds=ROUNDS, sampler=sampler, **halving
     )
 
 
-SEARCHERS = ["random", "sk-halving", "halving", "hyperband", "bohb"]
+SEARCHERS = ["random", "sk-halving", "halving", "hyperband", "bohb", "bohb-sh"]
 
 
 def resource_spent(search, task: Task, n_train: int) -> int:
@@ -305,6 +327,16 @@ def report(rows: list[dict], tasks: list[Task], seeds: list[int]) -> str:
             f"| {np.mean([r['fit_time'] for r in mine]):.1f} "
             f"| {np.mean([r['wall'] for r in mine]):.1f} |"
         )
+    sk = [r["norm_val"] for r in rows if r["searcher"] == "sk-halving"]
+    for name in ("bohb", "bohb-sh"):
+        mine = [r["norm_val"] for r in rows if r["searcher"] == name]
+        if sk and mine:
+            verdict = "higher" if np.mean(mine) > np.mean(sk) else "NOT higher"
+            lines.append(
+                f"\nModel-guided `{name}`: mean normalised val {np.mean(mine):.1f}, "
+                f"{verdict} than scikit-learn's HalvingRandomSearchCV "
+                f"({np.mean(sk):.1f}) at equal resource."
+            )
     lines += ["", "## Every run", ""]
     lines += [
         "| task | searcher | seed | val | test | spent/budget | fit s | wall s |",
@@ -326,25 +358,40 @@ def main(argv=None) -> int:
     parser.add_argument("--searchers", nargs="*", default=SEARCHERS)
     parser.add_argument("--quick", action="store_true", help="one seed, one task")
     parser.add_argument("--out", default=str(RESULTS / "halving.md"))
+    parser.add_argument(
+        "--resume", action="store_true", help="keep the runs already in <out>.jsonl"
+    )
     args = parser.parse_args(argv)
     seeds = [0] if args.quick else list(range(args.seeds))
     tasks = [TASKS[t]() for t in (args.tasks[:1] if args.quick else args.tasks)]
+    rows_path = Path(args.out).with_suffix(".jsonl")
     rows = []
+    if args.resume and rows_path.exists():
+        rows = [json.loads(line) for line in rows_path.read_text().splitlines()]
+    elif rows_path.exists():
+        rows_path.unlink()
+    done = {(r["task"], r["searcher"], r["seed"]) for r in rows}
     start = time.perf_counter()
     for task in tasks:
         for seed in seeds:
             for name in args.searchers:
+                if (task.name, name, seed) in done:
+                    continue
                 row = run_one(task, name, seed)
                 rows.append(row)
+                with rows_path.open("a") as fh:
+                    fh.write(json.dumps(row) + "\n")
                 print(
                     f"{task.name:18s} {name:11s} seed {seed} val {row['val']:.4f} "
                     f"test {row['test']:.4f} spent {row['spent'] / row['budget']:.2f}"
                     f" wall {row['wall']:.1f}s",
                     flush=True,
                 )
+    rows = [r for r in rows if r["task"] in {t.name for t in tasks}]
     text = report(rows, tasks, seeds)
-    text += f"\nTotal benchmark time: {time.perf_counter() - start:.0f} s "
-    text += f"on {os.cpu_count()} CPUs.\n"
+    text += f"\nBenchmark time of this invocation: {time.perf_counter() - start:.0f}"
+    text += f" s on {os.cpu_count()} CPUs (sum of wall times of all runs: "
+    text += f"{sum(r['wall'] for r in rows):.0f} s).\n"
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(text)
     print(text)
