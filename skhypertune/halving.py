@@ -662,6 +662,9 @@ class HyperbandSearchCV(_BaseHalving):
         ``1 + floor(log(max_resources_ / min_resources_, factor))``.
     n_brackets : int or None, default=None
         Run only the most exploratory ``n_brackets`` brackets of a round.
+        ``n_brackets=1`` with ``sampler='bayes'`` and several rounds is
+        model-guided successive halving: scikit-learn's single aggressive
+        bracket, repeated, each round after the first proposed by the model.
     n_rounds : int, default=1
         How many times the brackets are run; later rounds are where a
         model-guided search gains.
