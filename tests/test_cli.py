@@ -1,0 +1,273 @@
+"""The command line: demo, tune, the space file, and one-line errors."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+
+from skhypertune.cli import CLIError, load_estimator, main, parse_space, read_csv
+
+SPACE = {"max_depth": {"randint": [1, 6]}, "criterion": ["gini", "entropy"]}
+
+
+@pytest.fixture()
+def files(tmp_path):
+    X, y = make_classification(
+        n_samples=48, n_features=3, n_informative=2, n_redundant=0, random_state=0
+    )
+    data = tmp_path / "data.csv"
+    with open(data, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["a", "b", "c", "label"])
+        for row, t in zip(X, y):
+            w.writerow([*(f"{v:.4f}" for v in row), "yes" if t else "no"])
+    space = tmp_path / "space.json"
+    space.write_text(json.dumps(SPACE))
+    return tmp_path, data, space
+
+
+def _tune_args(data, space, *extra):
+    return [
+        "tune",
+        "--data",
+        str(data),
+        "--target",
+        "label",
+        "--estimator",
+        "sklearn.tree.DecisionTreeClassifier",
+        "--space",
+        str(space),
+        "--cv",
+        "2",
+        "--n-iter",
+        "5",
+        "--random-state",
+        "0",
+        "--quiet",
+        *extra,
+    ]
+
+
+def test_tune_writes_results_and_report(files, capsys):
+    tmp, data, space = files
+    results, page = tmp / "results.csv", tmp / "report.html"
+    status = main(
+        _tune_args(
+            data,
+            space,
+            "--searcher",
+            "evolution",
+            "--results",
+            str(results),
+            "--report",
+            str(page),
+            "--scoring",
+            "accuracy",
+        )
+    )
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "best accuracy:" in out and "best parameters:" in out
+    best = json.loads(out.split("best parameters: ")[1].splitlines()[0])
+    assert set(best) == {"max_depth", "criterion"}
+    with open(results) as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 5
+    assert {"param_max_depth", "mean_test_score", "rank_test_score"} <= set(rows[0])
+    assert all(1 <= int(r["param_max_depth"]) <= 5 for r in rows)
+    assert 'id="leaderboard"' in page.read_text()
+
+
+def test_tune_with_bayes_and_halving(files, capsys):
+    tmp, data, space = files
+    assert main(_tune_args(data, space, "--searcher", "bayes")) == 0
+    assert "BayesSearchCV" in capsys.readouterr().out
+    args = _tune_args(
+        data, space, "--searcher", "halving", "--results", str(tmp / "h.csv")
+    )
+    assert main(args) == 0
+    with open(tmp / "h.csv") as f:
+        header = next(csv.reader(f))
+    assert "iter" in header and "n_resources" in header
+
+
+def test_demo_compares_both_searchers_and_writes_the_report(tmp_path, capsys):
+    page = tmp_path / "demo.html"
+    status = main(
+        [
+            "demo",
+            "--dataset",
+            "wine",
+            "--n-iter",
+            "4",
+            "--cv",
+            "2",
+            "--n-jobs",
+            "1",
+            "--report",
+            str(page),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "BayesSearchCV 4/4 candidates" in out  # the progress display
+    assert "RandomizedSearchCV" in out
+    assert "Hyperparameter importances" in out and "svc__gamma" in out
+    table = out.split("Equal budget: 4 candidates each")[1]
+    assert "best CV accuracy" in table and "held-out accuracy" in table
+    assert f"HTML report written to {page}" in out
+    text = page.read_text()
+    assert "Comparison at equal budget" in text and "RandomizedSearchCV" in text
+
+
+BAD = {
+    "missing data file": (["--data", "nope.csv"], "cannot read data file 'nope.csv'"),
+    "unknown column": (["--target", "nope"], "target column 'nope' is not in"),
+    "unknown module": (["--estimator", "nosuchpkg.Model"], "cannot import 'nosuchpkg'"),
+    "unknown class": (["--estimator", "sklearn.svm.SVX"], "has no attribute 'SVX'"),
+    "not an estimator": (["--estimator", "json.JSONDecoder"], "not a scikit-learn"),
+    "not a dotted path": (["--estimator", "SVC"], "not a dotted path"),
+    "unknown scoring": (["--scoring", "acuracy"], "did you mean accuracy"),
+    "zero candidates": (["--n-iter", "0"], "expected a positive integer"),
+    "one fold": (["--cv", "1"], "at least 2 folds"),
+    "unknown searcher": (["--searcher", "grid"], "invalid choice: 'grid'"),
+    "bad estimator params": (["--estimator-params", "{oops"], "not valid JSON"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_one_line_exit_2(case, files, capsys, monkeypatch):
+    tmp, data, space = files
+    monkeypatch.chdir(tmp)
+    override, expected = BAD[case]
+    args = _tune_args(data, space)
+    for flag, value in zip(override[::2], override[1::2]):
+        if flag in args:
+            args[args.index(flag) + 1] = value
+        else:
+            args += [flag, value]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("skhypertune: error: ")
+    assert expected in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("{not json", "is not valid JSON"),
+        ('{"C": {"logunifrom": [0.1, 1]}}', "unknown distribution 'logunifrom'"),
+        ('{"C": {"loguniform": [-1, 1]}}', "invalid arguments for loguniform(-1, 1)"),
+        ('{"C": {"loguniform": [1, 2], "uniform": [0, 1]}}', "exactly one key"),
+        ('{"C": {"norm": {"mu": 0}}}', "parameter 'C': norm(mu=0)"),
+        ('{"C": []}', "the list of values is empty"),
+        ("[]", "empty list"),
+        ('"C"', "must be a JSON object"),
+        ('{"nonsense": [1, 2]}', "Invalid parameter 'nonsense'"),
+    ],
+)
+def test_bad_space_file_one_line_exit_2(content, expected, files, capsys):
+    tmp, data, space = files
+    space.write_text(content)
+    assert main(_tune_args(data, space)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expected in err
+
+
+def test_bad_csv_rows(files, capsys):
+    tmp, data, space = files
+    data.write_text("a,b,label\n1,2,x\n3,y\n")
+    assert main(_tune_args(data, space)) == 2
+    assert "row 3: 2 fields, the header has 3" in capsys.readouterr().err
+    data.write_text("a,label\n")
+    assert main(_tune_args(data, space)) == 2
+    assert "at least one data row" in capsys.readouterr().err
+
+
+def test_parse_space_forms():
+    from scipy.stats import randint
+
+    space = parse_space(
+        [
+            {"k": ["rbf"], "C": {"loguniform": {"a": 0.1, "b": 10}}, "g": {"expon": 2}},
+            {"k": ["linear"], "C": 1.5, "d": {"randint": [1, 4]}},
+        ]
+    )
+    assert space[0]["C"].dist.name == "loguniform" and space[0]["C"].kwds == {
+        "a": 0.1,
+        "b": 10,
+    }
+    assert space[0]["g"].mean() == pytest.approx(3.0)  # expon(loc=2)
+    assert space[1]["C"] == [1.5]
+    assert isinstance(space[1]["d"].dist, type(randint))
+    assert space[1]["d"].support() == (1, 3)
+    with pytest.raises(CLIError, match="did you mean loguniform"):
+        parse_space({"C": {"loguniform_": [1, 2]}})
+
+
+def test_read_csv_types(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("x,colour,y\n1.5,red,1\n,blue,0\n2,red,1\n")
+    X, y, columns = read_csv(str(path), "y")
+    assert columns == ["x", "colour"]
+    assert y.dtype.kind == "i" and y.tolist() == [1, 0, 1]
+    pd = pytest.importorskip("pandas")
+    assert isinstance(X, pd.DataFrame)
+    assert np.isnan(X["x"][1]) and X["colour"].tolist() == ["red", "blue", "red"]
+
+
+def test_load_estimator_forms(tmp_path, monkeypatch):
+    assert load_estimator("sklearn.svm:SVC", '{"C": 3}').C == 3
+    (tmp_path / "mymodels.py").write_text(
+        "from sklearn.linear_model import LogisticRegression\n"
+        "def make():\n    return LogisticRegression(max_iter=7)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert load_estimator("mymodels.make").max_iter == 7
+    with pytest.raises(CLIError, match="--estimator-params must be a JSON object"):
+        load_estimator("sklearn.svm.SVC", "[1]")
+
+
+def _run(*args, cwd):
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    return subprocess.run(
+        [sys.executable, "-m", "skhypertune", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
+
+
+def test_subprocess_error_has_no_traceback(files):
+    tmp, data, space = files
+    proc = _run(
+        *_tune_args(data, space, "--estimator", "sklearn.nothing.Here"), cwd=tmp
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0
+    assert "cannot import 'sklearn.nothing'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_subprocess_tune(files):
+    tmp, data, space = files
+    proc = _run(*_tune_args(data, space, "--results", "r.csv"), cwd=tmp)
+    assert proc.returncode == 0, proc.stderr
+    assert "best parameters:" in proc.stdout
+    assert (tmp / "r.csv").exists()
+
+
+def test_help_and_no_command(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "demo" in out and "tune" in out
+    assert main([]) == 2
