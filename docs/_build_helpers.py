@@ -20,8 +20,9 @@ from pathlib import Path
 # Submodules whose own ``__all__`` is public API, with the section they go in.
 _SUBMODULES = {
     "skhypertune.space": "Search spaces",
-    "skhypertune.callbacks": "Steering: callbacks",
-    "skhypertune.checkpoint": "Steering: callbacks",
+    "skhypertune.callbacks": "Steering: callbacks and checkpoints",
+    "skhypertune.cli": "Command line",
+    "skhypertune.checkpoint": "Steering: callbacks and checkpoints",
     "skhypertune.plotting": "Plots",
     "skhypertune.strategies": "Strategies (for extending skhypertune)",
 }
@@ -30,7 +31,8 @@ _SECTION_ORDER = [
     "Search spaces",
     "Importances and report",
     "Plots",
-    "Steering: callbacks",
+    "Steering: callbacks and checkpoints",
+    "Command line",
     "Strategies (for extending skhypertune)",
     "Other",
 ]
@@ -43,8 +45,10 @@ _SECTION_INTRO = {
     "Importances and report": "Which hyperparameters mattered, and a "
     "shareable summary of a search.",
     "Plots": "Matplotlib figures of a fitted search (needs the ``plot`` extra).",
-    "Steering: callbacks": "Stop or watch a running search "
-    "(see :doc:`user_guide/steering`).",
+    "Steering: callbacks and checkpoints": "Stop, watch or resume a running "
+    "search (see :doc:`user_guide/steering`).",
+    "Command line": "The ``skhypertune`` command and its space-file parser "
+    "(see :doc:`user_guide/cli`).",
     "Strategies (for extending skhypertune)": "The pure ask/tell optimisers "
     "behind the searchers; useful to write a new searcher.",
 }
