@@ -165,6 +165,8 @@ def write_api_list(path: Path) -> None:
             by_module.setdefault(module, []).append((name, kind))
         for module, items in by_module.items():
             lines += [f".. currentmodule:: {module}", ""]
+            if module != "skhypertune":
+                lines += [f"From ``{module}``:", ""]
             for kind in ("class", "function"):
                 names = [n for n, k in items if k == kind]
                 if not names:
