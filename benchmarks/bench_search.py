@@ -308,13 +308,19 @@ def render(budget: int, rows: list[dict], refs: dict, meta: dict) -> str:
         for err in s["per_searcher"][name]["errors"]:
             failures.append(f"- **{name}**: `{err}`")
 
+    commands = "\n".join(
+        f"    {c}" for c in meta.get("commands", [meta.get("command", "?")])
+    )
+    run_minutes = meta.get("run_seconds", math.nan) / 60
     versions = ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items())
     parts = [
         f"# Search benchmark, budget {budget}",
         "",
-        f"Generated {meta.get('date', '?')} by `{meta.get('command', '?')}`",
-        f"on {meta.get('machine', '?')}; "
-        f"run time of the last invocation {meta.get('run_time', '?')}.",
+        f"Generated {meta.get('date', '?')} on {meta.get('machine', '?')} by",
+        "",
+        commands,
+        "",
+        f"Total run time of these invocations: {_fmt(run_minutes)} min.",
         f"Versions: {versions}.",
         "",
         f"{len(tasks)} tasks x {len(seeds)} seeds (seeds {seeds}), "
@@ -457,11 +463,20 @@ def main(argv=None) -> int:
     }
     start = time.perf_counter()
     for budget in args.budget:
-        rows, _ = load_rows(_raw_path(args.out, args.prefix, budget, "json"))
+        rows, old_meta = load_rows(_raw_path(args.out, args.prefix, budget, "json"))
+        budget_meta = dict(meta, commands=[meta["command"]], run_seconds=0.0)
         if args.resume:
             rows = [r for r in rows if r["status"] == "ok"]
+            # Keep the history so the report names every invocation it shows.
+            budget_meta["commands"] = (
+                old_meta.get("commands", [old_meta.get("command", "?")])
+                + budget_meta["commands"]
+            )
+            budget_meta["run_seconds"] = old_meta.get("run_seconds", 0.0)
         else:
             rows = []
+        budget_start = time.perf_counter()
+        previous_seconds = budget_meta["run_seconds"]
         done = {tuple(r[k] for k in KEY) for r in rows}
         if "ga" in args.searchers:
             print(f"GASearchCV population_size={ga_population_size(budget)}")
@@ -486,8 +501,10 @@ def main(argv=None) -> int:
                         f"({time.perf_counter() - t0:.1f}s) {row.error}",
                         flush=True,
                     )
-                    meta["run_time"] = f"{time.perf_counter() - start:.0f} s"
-                    save_rows(args.out, args.prefix, budget, rows, meta)
+                    budget_meta["run_seconds"] = (
+                        previous_seconds + time.perf_counter() - budget_start
+                    )
+                    save_rows(args.out, args.prefix, budget, rows, budget_meta)
     for path in render_all(args.out, args.prefix):
         print(f"wrote {path}")
     print(f"total {time.perf_counter() - start:.0f} s")
