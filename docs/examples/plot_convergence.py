@@ -41,12 +41,14 @@ searchers = [RandomizedSearchCV, BayesSearchCV, EvolutionSearchCV]
 # %%
 # Run every searcher with every seed, and keep its best-so-far curve: the
 # running maximum of ``mean_test_score`` (R²) in evaluation order.
-curves = {}
+curves, first_seed = {}, []
 for searcher in searchers:
     runs = []
     for seed in seeds:
         search = searcher(KernelRidge(), space, n_iter=n_iter, cv=3, random_state=seed)
         search.fit(X, y)
+        if seed == 0:
+            first_seed.append(search)
         scores = np.nan_to_num(search.cv_results_["mean_test_score"], nan=-1.0)
         runs.append(np.maximum.accumulate(scores))
     curves[searcher.__name__] = np.array(runs)
@@ -72,4 +74,14 @@ ax.set_ylim(0.40, 0.52)
 ax.legend(loc="lower right")
 ax.set_title("Convergence at equal budget (5 seeds)")
 fig.tight_layout()
+
+# %%
+# For a single run of each, :func:`~skhypertune.plotting.plot_convergence`
+# draws the same curves from the fitted searches (any scikit-learn search
+# works), with every candidate's score as a point.
+from skhypertune.plotting import plot_convergence
+
+ax = plot_convergence(*first_seed, labels=[s.__name__ for s in searchers])
+ax.set_ylim(0.40, 0.52)
+ax.set_title("One seed: scores and best so far")
 plt.show()
