@@ -483,13 +483,14 @@ class HalvingRandomSearchCV(_BaseHalving):
 
     Examples
     --------
-    >>> from scipy.stats import loguniform
+    >>> from scipy.stats import randint
     >>> from sklearn.datasets import load_iris
-    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.tree import DecisionTreeClassifier
     >>> from skhypertune import HalvingRandomSearchCV
     >>> X, y = load_iris(return_X_y=True)
+    >>> space = {"max_depth": randint(1, 8), "min_samples_leaf": randint(1, 10)}
     >>> search = HalvingRandomSearchCV(
-    ...     LogisticRegression(max_iter=500), {"C": loguniform(1e-2, 1e2)},
+    ...     DecisionTreeClassifier(random_state=0), space,
     ...     factor=2, cv=3, random_state=0,
     ... ).fit(X, y)
     >>> search.n_candidates_, search.n_resources_
@@ -720,13 +721,14 @@ class HyperbandSearchCV(_BaseHalving):
 
     Examples
     --------
-    >>> from scipy.stats import loguniform
+    >>> from scipy.stats import randint
     >>> from sklearn.datasets import load_iris
-    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.tree import DecisionTreeClassifier
     >>> from skhypertune import HyperbandSearchCV
     >>> X, y = load_iris(return_X_y=True)
+    >>> space = {"max_depth": randint(1, 8), "min_samples_leaf": randint(1, 10)}
     >>> search = HyperbandSearchCV(
-    ...     LogisticRegression(max_iter=500), {"C": loguniform(1e-2, 1e2)},
+    ...     DecisionTreeClassifier(random_state=0), space,
     ...     factor=3, cv=3, random_state=0,
     ... ).fit(X, y)
     >>> search.n_candidates_
