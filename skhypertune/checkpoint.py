@@ -385,13 +385,18 @@ class Checkpoint:
             for k in results
             if not (k == "params" or k.startswith("param_") or k.startswith("rank_"))
         ]
+        params = results.get("params")
         lines = []
         for i in range(n):
             row = {k: _json_value(results[k][first + i]) for k in columns}
             lines.append(
                 {
                     "point": [float(x) for x in points[i]],
-                    "params": _readable(self.space.decode(points[i])),
+                    "params": _readable(
+                        params[first + i]
+                        if params is not None
+                        else self.space.decode(points[i])
+                    ),
                     "results": row,
                 }
             )
