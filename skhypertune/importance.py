@@ -84,11 +84,15 @@ def param_importances(
         are then normalised together, so the main effects' shares are smaller
         than with ``interactions=False``.
     iteration : "first", "last" or int, default="first"
-        Which iteration of a successive-halving search (results with an
-        ``iter`` column) to use. The default is the first one: every candidate
-        was evaluated on the same resource there, and they sample the whole
-        space; later iterations hold only the few survivors, concentrated
-        where the scores were good. Ignored for results without ``iter``.
+        Which candidates of a successive-halving search (results with an
+        ``iter`` column) to use: "first" takes those evaluated with the
+        smallest resource (the first iteration; for Hyperband, the first
+        iteration of its most exploratory bracket), "last" those with the
+        largest, an int that iteration. The default is the first: scores are
+        comparable only at equal resource, and only there do the candidates
+        sample the whole space; later iterations hold the few survivors,
+        concentrated where the scores were good. Ignored for results without
+        ``iter``.
     n_estimators : int, default=64
         Number of trees of the surrogate forest.
     forest : {"random", "extra"}, default="random"
@@ -227,18 +231,22 @@ def _select(results: Mapping, metric: str, iteration: Any) -> tuple[list, np.nda
     keep = np.ones(len(params), dtype=bool)
     if "iter" in results.keys():
         iters = np.asarray(results["iter"], dtype=int)
-        if iteration == "first":
-            chosen = iters.min()
-        elif iteration == "last":
-            chosen = iters.max()
+        has_resources = "n_resources" in results.keys()
+        if iteration in ("first", "last") and has_resources:
+            # Scores are comparable only at one resource: take the smallest
+            # (or largest) one, which also covers Hyperband's brackets.
+            resources = np.asarray(results["n_resources"], dtype=float)
+            pick = resources.min() if iteration == "first" else resources.max()
+            keep &= resources == pick
+        elif iteration in ("first", "last"):
+            keep &= iters == (iters.min() if iteration == "first" else iters.max())
         elif isinstance(iteration, numbers.Integral) and iteration in set(iters):
-            chosen = int(iteration)
+            keep &= iters == int(iteration)
         else:
             raise ValueError(
                 "iteration must be 'first', 'last' or one of the iterations "
                 f"{sorted(set(iters.tolist()))!r}; got {iteration!r}."
             )
-        keep &= iters == chosen
     finite = np.isfinite(y)
     n_bad = int((keep & ~finite).sum())
     if n_bad:

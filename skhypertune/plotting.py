@@ -530,28 +530,36 @@ def plot_halving(
             "(with 'iter' and 'n_resources' columns)."
         )
     iters = np.asarray(results["iter"], dtype=int)
+    # Hyperband runs several brackets, each with its own iterations.
+    brackets = (
+        np.asarray(results["bracket"], dtype=int)
+        if "bracket" in keys
+        else np.zeros(len(iters), dtype=int)
+    )
     resources = np.asarray(results["n_resources"])
     scores = _scores(results, m)
-    levels = np.unique(iters)
-    counts = [int(np.sum(iters == i)) for i in levels]
-    res_of = [resources[iters == i][0] for i in levels]
+    groups = sorted(set(zip(brackets.tolist(), iters.tolist())))
+    rows = [(brackets == b) & (iters == i) for b, i in groups]
+    counts = [int(r.sum()) for r in rows]
+    res_of = [resources[r][0] for r in rows]
     best = [
-        np.nanmax(scores[iters == i])
-        if np.isfinite(scores[iters == i]).any()
-        else np.nan
-        for i in levels
+        np.nanmax(scores[r]) if np.isfinite(scores[r]).any() else np.nan for r in rows
     ]
     resource_name = getattr(search, "resource", "n_samples") if search else "resources"
+    several = len(set(brackets.tolist())) > 1
+    labels = [
+        (f"b{b} " if several else "") + f"iter {i}\n{r} {resource_name}"
+        for (b, i), r in zip(groups, res_of)
+    ]
+    xs = np.arange(len(groups))
     ax = _new_ax(ax)
-    ax.bar(levels, counts, color="#2d6fa3", alpha=0.85)
-    for x, c in zip(levels, counts):
+    ax.bar(xs, counts, color="#2d6fa3", alpha=0.85)
+    for x, c in zip(xs, counts):
         ax.text(x, c, str(c), ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(
-        levels, [f"iter {i}\n{r} {resource_name}" for i, r in zip(levels, res_of)]
-    )
+    ax.set_xticks(xs, labels)
     ax.set_ylabel("candidates evaluated")
     right = ax.twinx()
-    right.plot(levels, best, "o-", color="#c4622d", label="best score")
+    right.plot(xs, best, "o-", color="#c4622d", label="best score")
     right.set_ylabel(f"best {_metric_label(m)}")
     ax.right_ax = right
     ax.set_title("Successive halving: candidates and resources per iteration")

@@ -312,3 +312,29 @@ def test_param_importances_attribute_after_fit(random_search_cls, tiny_classific
     assert pickle.loads(pickle.dumps(search)).param_importances_ == (
         search.param_importances_
     )
+
+
+def test_hyperband_uses_the_smallest_resource():
+    from sklearn.datasets import load_iris
+
+    from skhypertune import HyperbandSearchCV
+
+    X, y = load_iris(return_X_y=True)
+    space = {"max_depth": randint(1, 8), "min_samples_leaf": randint(1, 10)}
+    hb = HyperbandSearchCV(
+        DecisionTreeClassifier(random_state=0),
+        space,
+        factor=2,
+        cv=3,
+        random_state=0,
+    ).fit(X, y)
+    res = hb.cv_results_
+    rows = np.asarray(res["n_resources"]) == min(res["n_resources"])
+    subset = {
+        "params": [p for p, r in zip(res["params"], rows) if r],
+        "mean_test_score": np.asarray(res["mean_test_score"])[rows],
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        expected = param_importances(subset, param_distributions=space, random_state=0)
+        assert hb.param_importances_ == expected

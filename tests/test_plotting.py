@@ -213,3 +213,25 @@ def test_clear_error_without_matplotlib(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"skhypertune\[plot\]"):
         plot_convergence(_res([1.0]))
+
+
+def test_halving_plot_of_hyperband_brackets():
+    from sklearn.datasets import load_iris
+
+    from skhypertune import HyperbandSearchCV
+
+    X, y = load_iris(return_X_y=True)
+    space = {"max_depth": randint(1, 8), "min_samples_leaf": randint(1, 10)}
+    hb = HyperbandSearchCV(
+        DecisionTreeClassifier(random_state=0), space, factor=3, cv=3, random_state=0
+    ).fit(X, y)
+    ax = plot_halving(hb)
+    heights = [p.get_height() for p in ax.patches]
+    assert heights == [c for bracket in hb.n_candidates_ for c in bracket]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    expected = [
+        f"b{b} iter {i}\n{r} n_samples"
+        for b, bracket in enumerate(hb.n_resources_)
+        for i, r in enumerate(bracket)
+    ]
+    assert labels == expected
