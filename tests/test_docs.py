@@ -145,6 +145,20 @@ def test_benchmark_tables_grouped_by_page(tmp_path):
     assert text.index("bench_search_budget100.inc") < text.index("budget40.inc")
 
 
+def test_unconvertible_results_are_shown_verbatim(tmp_path, capsys):
+    pytest.importorskip("docutils")
+    results = tmp_path / "results"
+    results.mkdir()
+    # Markdown text that happens to be reST markup the converter passes on.
+    (results / "search_budget40.md").write_text("# Odd\n\n.. no-such-directive:: x\n")
+    build_helpers.write_benchmark_tables(results, tmp_path)
+    page = (tmp_path / "bench_search_budget40.inc").read_text()
+    assert page.startswith("Odd\n---\n\n.. code-block:: text\n")
+    assert "shown as text" in capsys.readouterr().out
+    assert build_helpers.rst_problems(page.split("\n", 3)[3]) == []
+    assert build_helpers.rst_problems("bad *emphasis\n")
+
+
 def test_blank_screenshot_is_detected(tmp_path):
     plt = pytest.importorskip("matplotlib.pyplot")
     blank, drawn = tmp_path / "blank.png", tmp_path / "drawn.png"
