@@ -8,7 +8,7 @@ from joblib import parallel_backend
 from scipy.stats import loguniform, uniform
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import FitFailedWarning
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import RidgeClassifier
 from sklearn.model_selection import RandomizedSearchCV, cross_val_score
 
 from skhypertune import BayesSearchCV
@@ -64,8 +64,8 @@ def test_finds_a_better_optimum_than_random_search_at_equal_budget():
 def test_tunes_a_real_estimator(tiny_classification):
     X, y = tiny_classification
     search = BayesSearchCV(
-        LogisticRegression(),
-        {"C": loguniform(1e-4, 1e2)},
+        RidgeClassifier(),
+        {"alpha": loguniform(1e-3, 1e4)},
         n_iter=8,
         n_initial_points=3,
         cv=3,
@@ -73,8 +73,8 @@ def test_tunes_a_real_estimator(tiny_classification):
     ).fit(X, y)
     assert len(search.cv_results_["params"]) == 8
     grid = [
-        cross_val_score(LogisticRegression(C=c), X, y, cv=3).mean()
-        for c in np.logspace(-4, 2, 7)
+        cross_val_score(RidgeClassifier(alpha=a), X, y, cv=3).mean()
+        for a in np.logspace(-3, 4, 8)
     ]
     assert search.best_score_ >= max(grid) - 0.02
 

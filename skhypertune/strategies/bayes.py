@@ -216,7 +216,7 @@ class GPStrategy(Strategy):
     n_initial_points : int, default=10
         Observations gathered from a scrambled Sobol design before the model
         is used. Points told from elsewhere (seeds, earlier fits) count.
-    xi : float, default=0.01
+    xi : float, default=0.0
         Exploration margin of expected improvement, in units of the standard
         deviation of the (warped) scores.
     warp : {"clip", "rank", "none"}, default="clip"
@@ -253,7 +253,7 @@ class GPStrategy(Strategy):
         random_state: np.random.RandomState,
         *,
         n_initial_points: int = 10,
-        xi: float = 0.01,
+        xi: float = 0.0,
         warp: str = "clip",
         max_train: int = 200,
         max_fit: int = 100,
