@@ -229,8 +229,15 @@ VARIANTS = {
     "success (1/5th), pop sqrt(B)": {"step_rule": "success", "c": 1.0},
     "anneal, pop 1.5*sqrt(B)": {"step_rule": "anneal", "c": 1.5},
     "anneal, pop sqrt(B)": {"step_rule": "anneal", "c": 1.0},
-    "hybrid, pop sqrt(B)": {"step_rule": "hybrid", "c": 1.0},
-    "default (EvolutionSearchCV)": {},
+    "hybrid, pop 1.5*sqrt(B)": {"step_rule": "hybrid", "c": 1.5},
+    "hybrid, pop 0.8*sqrt(B)": {"step_rule": "hybrid", "c": 0.8},
+    "hybrid, pop sqrt(B), elitism 1": {"step_rule": "hybrid", "c": 1.0, "elitism": 1},
+    "hybrid, pop sqrt(B), crossover 0.3": {
+        "step_rule": "hybrid",
+        "c": 1.0,
+        "crossover_probability": 0.3,
+    },
+    "default (EvolutionSearchCV): hybrid, pop sqrt(B)": {},
 }
 
 
@@ -304,11 +311,8 @@ def compare(args) -> str:
                 space_def, f = make_f()
                 space = SearchSpace(space_def)
 
-                def make(s, r, population=population, b=b):
-                    if not kw:  # what EvolutionSearchCV builds
-                        return EvolutionStrategy(
-                            s, r, population_size=population, budget=b
-                        )
+                def make(s, r, population=population, b=b, kw=kw):
+                    # kw={} is what EvolutionSearchCV builds (same defaults)
                     return EvolutionStrategy(
                         s, r, population_size=population, budget=b, **kw
                     )
