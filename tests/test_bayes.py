@@ -170,3 +170,21 @@ def test_check_search_params_names_the_parameter():
     search = _bayes(n_initial_points=0)
     with pytest.raises(ValueError, match="n_initial_points"):
         search._check_search_params()
+
+
+def test_initial_params_seed_the_model():
+    seed = {"C": 10**1.3, "shift": 0.7}
+    search = _bayes(n_iter=6, initial_params=[seed]).fit(X_TINY)
+    assert search.cv_results_["params"][0] == seed
+    assert search.best_score_ == pytest.approx(0.0)
+
+
+def test_warm_start_continues_without_refitting_candidates():
+    search = _bayes(n_iter=8, warm_start=True).fit(X_TINY)
+    first = list(search.cv_results_["params"])
+    search.set_params(n_iter=14).fit(X_TINY)
+    params = search.cv_results_["params"]
+    assert len(params) == 14
+    assert params[:8] == first
+    keys = {tuple(sorted(p.items())) for p in params}
+    assert len(keys) == 14
