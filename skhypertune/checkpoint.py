@@ -13,6 +13,11 @@ Parameters are rebuilt from the stored point with the search space
 (``space.decode(point)``), which is how the search produced them in the first
 place, so values that JSON cannot hold (estimator objects, callables) survive.
 
+When the file already holds the whole budget, the fit scores the best
+stored candidate once more (``fit`` must evaluate something) and keeps the
+stored results. One search at a time may use a file (it is locked while the
+search runs, on POSIX systems).
+
 Example of a run that was interrupted and is started again::
 
     search = BayesSearchCV(est, space, n_iter=200, checkpoint="run.jsonl")
@@ -32,6 +37,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+
+try:  # POSIX: keep two processes from appending to one checkpoint
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
 __all__ = ["Checkpoint", "read_checkpoint", "settings_fingerprint"]
 
@@ -304,6 +314,15 @@ class Checkpoint:
                 )
         self.points, self.results = self._parse(records)
         self._file = open(self.path, "ab")
+        if fcntl is not None:
+            try:
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                self._file.close()
+                raise ValueError(
+                    f"checkpoint {self.path!r} is in use by another running "
+                    "search; wait for it to finish or pass another path."
+                ) from None
         if self._file.tell() != valid_size:
             self._file.truncate(valid_size)
             self._file.seek(valid_size)

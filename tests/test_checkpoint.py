@@ -20,6 +20,7 @@ from sklearn.svm import SVC
 
 from skhypertune import BayesSearchCV, EvolutionSearchCV
 from skhypertune.checkpoint import Checkpoint, read_checkpoint
+from skhypertune.space import SearchSpace
 
 X = np.arange(40, dtype=float).reshape(20, 2)
 CV = KFold(2)
@@ -172,7 +173,7 @@ def test_resume_with_objects_and_a_conditional_space(random_search_cls, tmp_path
 
     path2 = tmp_path / "objects.jsonl"
     picks = {"model": [LogisticRegression(C=0.5), SVC(kernel="linear")]}
-    ckpt = Checkpoint(path2, {"searcher": "t"}, again._space.__class__(picks))
+    ckpt = Checkpoint(path2, {"searcher": "t"}, SearchSpace(picks))
     space = ckpt.space
     ckpt.append(space.snap([[0.2], [0.8]]), {"mean_test_score": [0.5, 0.7]})
     ckpt.close()
@@ -324,6 +325,16 @@ def test_other_data_is_refused_but_budget_and_parallelism_may_change(
     assert search.n_evaluated_ == 3
     with pytest.raises(ValueError, match="checkpoint .*different settings.*data"):
         search.fit(X + 1)
+
+
+def test_a_checkpoint_in_use_is_refused(random_search_cls, tmp_path):
+    pytest.importorskip("fcntl")
+    path = tmp_path / "run.jsonl"
+    space = SearchSpace({"x": [0.1, 0.2]})
+    with Checkpoint(path, {"searcher": "t"}, space):
+        with pytest.raises(ValueError, match="checkpoint .*in use"):
+            Checkpoint(path, {"searcher": "t"}, space)
+    Checkpoint(path, {"searcher": "t"}, space).close()  # free again
 
 
 def test_invalid_checkpoint_parameter(random_search_cls):
