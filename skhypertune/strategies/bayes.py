@@ -238,7 +238,7 @@ class GPStrategy(Strategy):
         stops growing.
     max_fit : int, default=100
         Observations the hyperparameters are fitted on at most.
-    n_candidates : int, default=512
+    n_candidates : int, default=256
         Random candidates scored per proposal (plus local perturbations of
         the best observations and a polishing search).
 
@@ -268,7 +268,7 @@ class GPStrategy(Strategy):
         warp: str = "clip",
         max_train: int = 200,
         max_fit: int = 100,
-        n_candidates: int = 512,
+        n_candidates: int = 256,
     ):
         super().__init__(space, random_state)
         self.n_initial_points = n_initial_points
@@ -479,14 +479,20 @@ class GPStrategy(Strategy):
         cat_prob = 1.0 / max(n_cat, 1)
         parts = [self._geo.snap(rng.rand(self.n_candidates, d))]
         if len(top):
-            parts.append(self._perturb(top, 64, (0.02, 0.05, 0.1, 0.2), rng, cat_prob))
+            parts.append(
+                self._perturb(
+                    top, self.n_candidates // 8, (0.02, 0.05, 0.1, 0.2), rng, cat_prob
+                )
+            )
         return np.vstack(parts)
 
     def _polish(self, gp, cand, acq, best, xi, rng):
         """Shrinking local search around the most promising candidates."""
         for scale in (0.05, 0.015, 0.004):
             idx = np.argsort(-acq, kind="stable")[:5]
-            local = self._perturb(cand[idx], 24, (scale,), rng, 0.0)
+            local = self._perturb(
+                cand[idx], self.n_candidates // 20, (scale,), rng, 0.0
+            )
             local_acq = self._acquisition(gp, local, best, xi)
             cand = np.vstack([cand, local])
             acq = np.concatenate([acq, local_acq])
