@@ -336,7 +336,9 @@ class GPStrategy(Strategy):
     def _space_filling_point(self, chosen, keys: set) -> np.ndarray:
         """The random candidate farthest from everything evaluated or chosen."""
         cand = self._geo.snap(self.random_state.rand(256, self.space.n_dims))
-        ref = np.vstack([self.X_] + [np.atleast_2d(c) for c in chosen])
+        # The latest evaluations are enough to spread out from (and bound
+        # the cost when a long search has only failures).
+        ref = np.vstack([self.X_[-500:]] + [np.atleast_2d(c) for c in chosen])
         if len(ref):
             F, R = self._geo.features(cand), self._geo.features(ref)
             d2 = ((F[:, None, :] - R[None, :, :]) ** 2).sum(-1).min(1)
