@@ -18,7 +18,16 @@ from skhypertune import BayesSearchCV, EvolutionSearchCV
 sk_callback = pytest.importorskip(
     "sklearn.callback", reason="scikit-learn < 1.9 has no callback framework"
 )
-from sklearn.callback._callback_context import get_context_path  # noqa: E402
+
+
+def get_context_path(context):
+    """The task contexts from the root down to ``context``."""
+    path = []
+    while context is not None:
+        path.append(context)
+        context = context.parent
+    return path[::-1]
+
 
 X, y = make_classification(n_samples=60, n_features=4, random_state=0)
 CV = StratifiedKFold(2)
