@@ -93,8 +93,10 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         Seeds the Sobol design and every evolutionary choice. The same value
         gives the same candidates, whatever ``n_jobs``.
     error_score : "raise" or numeric, default=np.nan
-        Score of a candidate whose fit fails. Failed candidates get the worst
-        fitness and never become parents while any candidate succeeded.
+        Score of a candidate whose fit fails. With ``np.nan``, failed
+        candidates get the worst fitness: they lose every selection
+        tournament against a successful candidate, and until one candidate
+        succeeds the search keeps sampling the space.
     return_train_score : bool, default=False
         Include training scores in ``cv_results_``.
     initial_params : list of dict or None, default=None
@@ -108,6 +110,11 @@ class EvolutionSearchCV(BaseHyperSearchCV):
     warm_start : bool, default=False
         When True, a new ``fit`` continues from the candidates of the previous
         one (same data and space) up to ``n_iter`` candidates in total.
+    checkpoint : str or path-like, default=None
+        File to which every completed generation is appended (JSON lines,
+        flushed to disk). If the file exists from an interrupted run with the
+        same settings and data, its candidates are reloaded instead of being
+        fitted again and the search continues where it stopped.
 
     Attributes
     ----------
@@ -208,6 +215,7 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         callbacks=None,
         max_time=None,
         warm_start=False,
+        checkpoint=None,
     ):
         super().__init__(
             estimator,
@@ -226,6 +234,7 @@ class EvolutionSearchCV(BaseHyperSearchCV):
             callbacks=callbacks,
             max_time=max_time,
             warm_start=warm_start,
+            checkpoint=checkpoint,
         )
         self.population_size = population_size
         self.mutation_probability = mutation_probability
