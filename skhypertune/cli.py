@@ -588,7 +588,7 @@ def _args_text(args: Any) -> str:
     return f"({args!r})"
 
 
-def load_estimator(path: str, params_json: str | None = None):
+def load_estimator(path: str, params_json: str | None = None) -> Any:
     """The estimator named by a dotted path, built with optional JSON params.
 
     ``path`` may name a class (instantiated), a function returning an
@@ -646,7 +646,7 @@ def load_estimator(path: str, params_json: str | None = None):
     return estimator
 
 
-def read_csv(path: str, target: str):
+def read_csv(path: str, target: str) -> tuple[Any, np.ndarray, list[str]]:
     """Features and target from a CSV file with a header row.
 
     Numeric columns become floats (empty cells NaN). With pandas installed,
