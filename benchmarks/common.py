@@ -121,31 +121,28 @@ def _wine():
     return load_wine(return_X_y=True)
 
 
-def _hard_classification():
-    # Fixed data; only the split and CV depend on the seed.
-    return make_classification(
-        n_samples=1500,
-        n_features=20,
-        n_informative=8,
-        n_redundant=4,
-        flip_y=0.05,
-        class_sep=0.8,
-        random_state=0,
-    )
+def _synthetic_classification(n_features, n_informative, flip_y, class_sep, seed):
+    """Loader of fixed make_classification data (1500 rows, 4 redundant)."""
+
+    def load():
+        return make_classification(
+            n_samples=1500,
+            n_features=n_features,
+            n_informative=n_informative,
+            n_redundant=4,
+            flip_y=flip_y,
+            class_sep=class_sep,
+            random_state=seed,
+        )
+
+    return load
 
 
-def _sparse_signal_classification():
-    # Few informative among many noise features, so the penalty choice matters
-    # and a linear model stays well below perfect accuracy.
-    return make_classification(
-        n_samples=1500,
-        n_features=40,
-        n_informative=6,
-        n_redundant=4,
-        flip_y=0.03,
-        class_sep=0.7,
-        random_state=1,
-    )
+# Fixed data; only the split and CV depend on the benchmark seed.
+_hard_classification = _synthetic_classification(20, 8, 0.05, 0.8, seed=0)
+# Few informative among many noise features, so the penalty choice matters
+# and a linear model stays well below perfect accuracy.
+_sparse_signal_classification = _synthetic_classification(40, 6, 0.03, 0.7, seed=1)
 
 
 def _standardised(X, y):
@@ -158,6 +155,18 @@ def _diabetes():
 
 def _friedman1():
     return _standardised(*make_friedman1(n_samples=1200, noise=1.0, random_state=0))
+
+
+def _hgb_space(**extra) -> dict:
+    """The five numeric parameters both gradient-boosting tasks tune, plus ``extra``."""
+    return {
+        "max_iter": randint(10, 80),
+        "learning_rate": loguniform(1e-2, 1.0),
+        "max_leaf_nodes": randint(2, 48),
+        "min_samples_leaf": randint(2, 60),
+        "l2_regularization": loguniform(1e-4, 1e1),
+        **extra,
+    }
 
 
 def _scaled(step_name: str, estimator) -> Pipeline:
@@ -204,14 +213,7 @@ TASKS: dict[str, Task] = {
             lambda seed: HistGradientBoostingClassifier(
                 early_stopping=False, random_state=seed
             ),
-            lambda: {
-                "max_iter": randint(10, 80),
-                "learning_rate": loguniform(1e-2, 1.0),
-                "max_leaf_nodes": randint(2, 48),
-                "min_samples_leaf": randint(2, 60),
-                "l2_regularization": loguniform(1e-4, 1e1),
-                "max_features": uniform(0.1, 0.9),
-            },
+            lambda: _hgb_space(max_features=uniform(0.1, 0.9)),
             n_train=600,
             description="HistGradientBoosting on make_classification (6 dims)",
         ),
@@ -301,14 +303,7 @@ TASKS: dict[str, Task] = {
             lambda seed: HistGradientBoostingRegressor(
                 early_stopping=False, random_state=seed
             ),
-            lambda: {
-                "max_iter": randint(10, 80),
-                "learning_rate": loguniform(1e-2, 1.0),
-                "max_leaf_nodes": randint(2, 48),
-                "min_samples_leaf": randint(2, 60),
-                "l2_regularization": loguniform(1e-4, 1e1),
-                "loss": ["squared_error", "absolute_error"],
-            },
+            lambda: _hgb_space(loss=["squared_error", "absolute_error"]),
             n_train=600,
             description="HistGradientBoostingRegressor on friedman1 (6 dims, r2)",
         ),
