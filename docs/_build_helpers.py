@@ -237,8 +237,8 @@ def markdown_to_rst(text: str) -> str:
     """Convert the markdown the benchmark scripts write to reStructuredText.
 
     Handles headings (as rubrics, so they fit under any page section), pipe
-    tables, bullet lists, fenced code and paragraphs with inline code, bold
-    and links; everything else is escaped and kept as text.
+    tables, bullet lists, fenced and indented code, and paragraphs with
+    inline code, bold and links; everything else is escaped and kept as text.
     """
     lines = text.splitlines()
     out: list[str] = []
@@ -254,6 +254,19 @@ def markdown_to_rst(text: str) -> str:
                 i += 1
             out += [".. code-block:: text", ""]
             out += [f"   {b}" if b.strip() else "" for b in block] + [""]
+        elif line.startswith(("    ", "\t")) and (not out or not out[-1].strip()):
+            # An indented code block (after a blank line, as markdown wants).
+            block = []
+            while i < len(lines) and (
+                lines[i].startswith(("    ", "\t")) or not lines[i].strip()
+            ):
+                block.append(lines[i].expandtabs(4)[4:])
+                i += 1
+            while block and not block[-1].strip():
+                block.pop()
+            out += [".. code-block:: text", ""]
+            out += [f"   {b}" if b.strip() else "" for b in block] + [""]
+            continue
         elif stripped.startswith("|"):
             rows = []
             while i < len(lines) and lines[i].strip().startswith("|"):

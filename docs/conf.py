@@ -52,6 +52,8 @@ source_suffix = {".rst": "restructuredtext"}
 root_doc = "index"
 default_role = "literal"
 pygments_style = "sphinx"
+# Quotes and ellipses only: "--budget" in text must stay two hyphens.
+smartquotes_action = "qe"
 
 # -- autodoc / autosummary / numpydoc ---------------------------------------
 # Stub pages are written by _build_helpers.write_api_list.

@@ -106,6 +106,14 @@ def test_markdown_table_to_rst():
     assert "---" not in rst
 
 
+def test_markdown_indented_code_block():
+    md = "Run by\n\n    python bench.py --budget 40\n    python b.py | x_\n\nDone.\n"
+    rst = build_helpers.markdown_to_rst(md)
+    assert ".. code-block:: text\n\n   python bench.py --budget 40\n" in rst
+    assert "   python b.py | x_\n" in rst
+    assert rst.rstrip().endswith("Done.")
+
+
 def test_markdown_to_rst_parses_without_warnings():
     docutils_core = pytest.importorskip("docutils.core")
     md = (
