@@ -143,6 +143,7 @@ def test_random_state_changes_the_candidates(tiny_classification):
     assert a.cv_results_["params"] != b.cv_results_["params"]
 
 
+@pytest.mark.filterwarnings("ignore:One or more of the test scores are non-finite")
 def test_failed_fits_do_not_stop_the_search(tiny_classification):
     X, y = tiny_classification
     with pytest.warns(FitFailedWarning, match="fits failed"):
