@@ -185,6 +185,7 @@ def write_api_list(path: Path) -> None:
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+_EMPHASIS = re.compile(r"(?<![\w*])\*([^*\s](?:[^*]*[^*\s])?)\*(?![\w*])")
 
 
 def _escape(text: str) -> str:
@@ -208,12 +209,15 @@ def _inline(text: str) -> str:
 def _inline_text(text: str) -> str:
     out = []
     pos = 0
-    for m in re.finditer(f"{_BOLD.pattern}|{_LINK.pattern}", text):
+    pattern = f"{_BOLD.pattern}|{_LINK.pattern}|{_EMPHASIS.pattern}"
+    for m in re.finditer(pattern, text):
         out.append(_escape(text[pos : m.start()]))
         if m.group(1) is not None:
             out.append(f"\\ **{_escape(m.group(1))}**\\ ")
-        else:
+        elif m.group(2) is not None:
             out.append(f"\\ `{_escape(m.group(2))} <{m.group(3)}>`__\\ ")
+        else:
+            out.append(f"\\ *{_escape(m.group(4))}*\\ ")
         pos = m.end()
     out.append(_escape(text[pos:]))
     return "".join(out)

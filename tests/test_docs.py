@@ -106,6 +106,12 @@ def test_markdown_table_to_rst():
     assert "---" not in rst
 
 
+def test_markdown_emphasis():
+    rst = build_helpers.markdown_to_rst("*ours* is 3*2 and * not, **b** *x y*\n")
+    assert rst == "\\ *ours*\\  is 3\\*2 and \\* not, \\ **b**\\  \\ *x y*\n"
+    assert build_helpers.rst_problems(rst) == []
+
+
 def test_markdown_indented_code_block():
     md = "Run by\n\n    python bench.py --budget 40\n    python b.py | x_\n\nDone.\n"
     rst = build_helpers.markdown_to_rst(md)
