@@ -50,8 +50,12 @@ def _single_thread_blas():
     """
     global _BLAS
     if _BLAS is None:
-        from threadpoolctl import ThreadpoolController
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # threadpoolctl < 3 (allowed by scikit-learn 1.4)
+            from threadpoolctl import threadpool_limits
 
+            return threadpool_limits(limits=1, user_api="blas")
         _BLAS = ThreadpoolController()
     return _BLAS.limit(limits=1, user_api="blas")
 
