@@ -432,8 +432,17 @@ class Checkpoint:
 
     def close(self) -> None:
         """Close the file (everything written is already on disk)."""
-        if not self._file.closed:
+        if self._file is not None and not self._file.closed:
             self._file.close()
+
+    def __getstate__(self) -> dict:
+        # scikit-learn >= 1.9 sends the search (holding this object while it
+        # runs) to joblib workers; they never write, so send no file handle
+        # and no stored results.
+        return {"path": self.path, "fingerprint": self.fingerprint, "_file": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
 
     def __enter__(self) -> Checkpoint:
         return self

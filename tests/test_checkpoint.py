@@ -457,3 +457,23 @@ def test_sigkill_mid_run_then_resume(tmp_path, monkeypatch):
     assert len(refit) == 1
     assert not fitted & {r["params"]["x"] for r in before}
     assert len(fitted) == 24 - len(before)
+
+
+def test_checkpoint_with_parallel_workers(tmp_path):
+    """scikit-learn >= 1.9 pickles the running search for its workers."""
+    from scipy.stats import loguniform as logu
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.RandomState(0)
+    Xr, yr = rng.rand(30, 3), rng.rand(30)
+    runs = []
+    for n_jobs in (1, 2):
+        path = tmp_path / f"run{n_jobs}.jsonl"
+        search = BayesSearchCV(
+            Ridge(), {"alpha": logu(1e-3, 1e3)}, n_iter=4, n_points=2, cv=CV
+        )
+        search.set_params(n_jobs=n_jobs, random_state=0)
+        _with_checkpoint(search, path).fit(Xr, yr)
+        runs.append([r["results"]["mean_test_score"] for r in _records(path)[1]])
+    assert runs[0] == runs[1]
+    assert len(runs[0]) == 4
