@@ -272,12 +272,18 @@ def _tasks():
     }
 
 
-def tasks_agreement(seeds: list[int], n_iter: int) -> list[dict]:
+def tasks_agreement(seeds: list[int], n_iter: int, n_jobs: int) -> list[dict]:
     rows = []
     for name, (est, space, (X, y), scoring) in _tasks().items():
         for seed in seeds:
             search = RandomizedSearchCV(
-                est, space, n_iter=n_iter, cv=3, scoring=scoring, random_state=seed
+                est,
+                space,
+                n_iter=n_iter,
+                cv=3,
+                scoring=scoring,
+                random_state=seed,
+                n_jobs=n_jobs,
             )
             t0 = time.perf_counter()
             with warnings.catch_warnings():
@@ -380,7 +386,8 @@ def write_markdown(path: Path, synth, tasks, args, elapsed) -> None:
         "",
         "## 2. Rank agreement with Optuna's fANOVA on scikit-learn tuning tasks",
         "",
-        f"`RandomizedSearchCV(n_iter={args.n_iter}, cv=3)` per task and seed "
+        f"`RandomizedSearchCV(n_iter={args.n_iter}, cv=3, n_jobs={args.n_jobs})` "
+        "per task and seed "
         f"(seeds {args.seeds_tasks}); both importance methods get the same trials "
         "and the same search-space ranges. Spearman/Kendall over the task's "
         "parameters, mean over seeds; top-1 = same most important parameter.",
@@ -455,15 +462,17 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="3 seeds, 1 per task")
     parser.add_argument("--n-iter", type=int, default=60)
     parser.add_argument("--n-samples", type=int, default=200)
+    parser.add_argument("--task-seeds", type=int, default=3, metavar="K")
+    parser.add_argument("--n-jobs", type=int, default=2, help="for the searches")
     parser.add_argument("--out", default=str(RESULTS / "importance.md"))
     args = parser.parse_args(argv)
     args.seeds_synthetic = list(range(3 if args.quick else 10))
-    args.seeds_tasks = [0] if args.quick else [0, 1, 2]
+    args.seeds_tasks = list(range(1 if args.quick else args.task_seeds))
     start = time.perf_counter()
     print("synthetic objectives", flush=True)
     synth = synthetic_accuracy(args.seeds_synthetic, args.n_samples)
     print("scikit-learn tasks", flush=True)
-    tasks = tasks_agreement(args.seeds_tasks, args.n_iter)
+    tasks = tasks_agreement(args.seeds_tasks, args.n_iter, args.n_jobs)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_markdown(out, synth, tasks, args, time.perf_counter() - start)
