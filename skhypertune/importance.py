@@ -122,6 +122,15 @@ def param_importances(
 
     Notes
     -----
+    The surrogate is a forest of fully grown trees on the candidates' scores
+    (standardised); each split considers every parameter when there are at
+    most three, else ``max(2, n_params // 4)`` drawn at random, which keeps
+    the forest from crediting weak parameters' effects to strong ones.
+    Categorical values are ordered by their mean score, which lets a binary
+    split pick the best subset of values (Breiman et al., 1984). Accuracy
+    against analytic decompositions and agreement with Optuna's fANOVA are
+    measured in ``benchmarks/bench_importance.py``.
+
     Hutter, F., Hoos, H. and Leyton-Brown, K. (2014). An Efficient Approach
     for Assessing Hyperparameter Importance. ICML, PMLR 32(1):754-762.
 
