@@ -5,12 +5,27 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.stats import loguniform, randint, uniform
+from sklearn.utils import check_random_state
 
 from skhypertune.space import SearchSpace
 from skhypertune.strategies import RandomStrategy
 from skhypertune.strategies.bayes import GPStrategy, _Geometry
 
+
+class _RvsOnly:
+    """A sampler with only ``rvs`` (RandomizedSearchCV accepts those)."""
+
+    def __init__(self, integer):
+        self.integer = integer
+
+    def rvs(self, random_state=None):
+        rng = check_random_state(random_state)
+        return int(rng.randint(0, 50)) if self.integer else float(rng.exponential())
+
+
 _PRIORS = {
+    "rvs_int": lambda: _RvsOnly(True),
+    "rvs_float": lambda: _RvsOnly(False),
     "uniform": lambda: uniform(-1, 3),
     "loguniform": lambda: loguniform(1e-3, 1e2),
     "randint": lambda: randint(0, 6),
@@ -68,7 +83,17 @@ def test_proposals_are_valid_snapped_and_new(space, seed, fail_rate, batch):
 def test_vectorised_snap_and_activity_match_the_space(space, seed):
     geo = _Geometry(space)
     U = np.random.RandomState(seed).rand(50, space.n_dims)
-    np.testing.assert_allclose(geo.snap(U), space.snap(U), atol=1e-12)
+    snapped = geo.snap(U)
+    np.testing.assert_allclose(space.snap(snapped), snapped, atol=1e-12)
+    assert [space.key(u) for u in snapped] == [space.key(u) for u in U]
+    # Identical to the space's snap except where it leaves rvs-only
+    # "continuous" coordinates unsnapped.
+    same = [
+        j
+        for j, d in enumerate(space.dimensions)
+        if not (d.kind == "continuous" and d._sample is not None)
+    ]
+    np.testing.assert_allclose(snapped[:, same], space.snap(U)[:, same], atol=1e-12)
     np.testing.assert_array_equal(geo.active(U), space.active_mask(U))
 
 

@@ -104,15 +104,19 @@ class _Geometry:
         self.n_branches = space.n_branches
         self.categorical = np.array([k == "categorical" for k in self.kinds])
         # Integer coordinates with a scipy distribution snap in one vectorised
-        # call; others (empirical samples) fall back to the space's own snap.
+        # call. Samplers with only ``rvs`` are searched through a fixed sorted
+        # sample, which decodes piecewise constantly even when "continuous":
+        # they snap to the centre of their value's cells, so that equal values
+        # have equal coordinates.
         self.table_int = []
         self.fast_int = []
-        self.slow = []
+        self.empirical = []
         for j, d in enumerate(dims):
-            if d.kind != "integer":
+            sample = getattr(d, "_sample", None)
+            if sample is not None:
+                self.empirical.append((j, np.asarray(sample)))
                 continue
-            if not (hasattr(d.prior, "ppf") and hasattr(d.prior, "cdf")):
-                self.slow.append(j)
+            if d.kind != "integer":
                 continue
             lo, hi = (float(b) for b in d.prior.support())
             if hi - lo < _MAX_TABLE:
@@ -157,7 +161,12 @@ class _Geometry:
         return mask
 
     def snap(self, U: np.ndarray) -> np.ndarray:
-        """Same result as ``space.snap`` but vectorised per coordinate."""
+        """``space.snap``, vectorised per coordinate.
+
+        Also moves coordinates of ``rvs``-only samplers to the centre of their
+        value (``space.snap`` leaves continuous ones alone; the result is
+        still a fixed point of it).
+        """
         U = np.clip(np.array(U, dtype=float, ndmin=2), 0.0, 1.0)
         for j, kind in enumerate(self.kinds):
             if kind == "categorical":
@@ -171,10 +180,12 @@ class _Geometry:
             x = np.clip(prior.ppf(np.clip(U[:, j], _EPS, 1.0 - _EPS)), lo, hi)
             x = np.floor(x + 0.5)
             U[:, j] = np.clip((prior.cdf(x - 1) + prior.cdf(x)) / 2.0, 0.0, 1.0)
-        if self.slow:
-            dims = self.space.dimensions
-            for j in self.slow:
-                U[:, j] = [dims[j].snap(x) for x in U[:, j]]
+        for j, sample in self.empirical:
+            n = len(sample)
+            values = sample[np.minimum((U[:, j] * n).astype(int), n - 1)]
+            lo = np.searchsorted(sample, values, side="left")
+            hi = np.searchsorted(sample, values, side="right")
+            U[:, j] = (lo + hi) / 2.0 / n
         U[~self.active(U)] = 0.5
         return U
 
