@@ -178,6 +178,12 @@ class BayesSearchCV(BaseHyperSearchCV):
     n_evaluated_ : int
         Number of candidates in ``cv_results_``.
 
+    param_importances_ : dict
+        Share of the score's variance each hyperparameter explains
+        (functional ANOVA on a random-forest surrogate of ``cv_results_``, see
+        :func:`skhypertune.param_importances`), most important first; computed
+        on first access.
+
     See Also
     --------
     sklearn.model_selection.RandomizedSearchCV : Random search, the baseline
