@@ -91,6 +91,13 @@ _JS = """
     });
     table.setAttribute("data-ready", "1");
   });
+  // A link such as report.html#sort=param opens the page sorted by a column.
+  var wanted = /sort=([^&]+)/.exec(window.location.hash);
+  if (wanted) {
+    var name = decodeURIComponent(wanted[1]);
+    Array.prototype.forEach.call(document.querySelectorAll("table.sortable th"),
+      function (th) { if (th.textContent === name) { th.click(); } });
+  }
 })();
 """
 

@@ -239,6 +239,14 @@ def test_report_renders_in_headless_chromium(page, tmp_path):
     assert re.search(r'id="leaderboard-table"[^>]*data-ready="1"', dom) or re.search(
         r'data-ready="1"[^>]*id="leaderboard-table"', dom
     )
+    # Sorting runs in the browser: open the page sorted by candidate index.
+    dom, console = _chromium(path.as_uri() + "#sort=%23", tmp_path, "--dump-dom")
+    assert console == []
+    body = dom.split('id="leaderboard-table"')[1].split("<tbody>")[1]
+    first_cells = re.findall(r"<tr[^>]*><td[^>]*>(\d+)</td>", body)
+    assert first_cells == [str(i) for i in range(12)]
+    static = page[1].split('id="leaderboard-table"')[1]
+    assert re.findall(r"<tr[^>]*><td[^>]*>(\d+)</td>", static) != first_cells
     shot = tmp_path / "report.png"
     _, console = _chromium(
         path.as_uri(),
