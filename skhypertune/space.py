@@ -316,7 +316,7 @@ class SearchSpace:
     2
     >>> space.decode([0.5, 0.75])
     {'C': 1.0..., 'kernel': 'linear'}
-    >>> round(space.encode({"C": 1.0, "kernel": "rbf"})[0], 6)
+    >>> float(round(space.encode({"C": 1.0, "kernel": "rbf"})[0], 6))
     0.5
     """
 
