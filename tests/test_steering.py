@@ -343,3 +343,109 @@ def test_infinite_scores_are_failures(make, monkeypatch):
     assert (results["rank_test_score"][xs > 0.7] == worst).all()
     told_scores = np.concatenate([s for _, s in told])
     np.testing.assert_array_equal(np.isnan(told_scores), xs > 0.7)
+
+
+# -- incremental cv_results_ formatting -----------------------------------------
+class Mixed(BaseEstimator):
+    """Takes parameters of mixed types; fails for one of them."""
+
+    def __init__(self, a=0.0, b=None, c="x", d=1):
+        self.a, self.b, self.c, self.d = a, b, c, d
+
+    def fit(self, X, y=None):
+        if self.c == "bad":
+            raise ToyError("bad c")
+        return self
+
+    def score(self, X, y=None):
+        return float(self.a) + (self.b is None) + 0.1 * float(self.d)
+
+
+def _mixed_search(random_search_cls, **kw):
+    space = [
+        {"a": uniform(0, 1), "b": [None, 1, "two"], "d": [1, 2, 3]},
+        {"c": ["x", "bad", "y"], "d": [1.5, 2.5]},
+        {"a": [1, 2], "c": ["z"]},
+    ]
+    return random_search_cls(
+        Mixed(),
+        space,
+        n_iter=30,
+        batch_size=1,
+        cv=CV,
+        random_state=0,
+        return_train_score=True,
+        scoring={"s": lambda est, X, y=None: est.score(X), "t": _neg},
+        refit="s",
+        **kw,
+    )
+
+
+def _neg(est, X, y=None):
+    return -est.score(X)
+
+
+def test_incremental_formatting_equals_full_formatting(random_search_cls, monkeypatch):
+    import skhypertune._search as loop
+
+    appended = []
+    real = loop._append_formatted
+
+    def spy(*args):
+        merged = real(*args)
+        appended.append(merged is not None)
+        return merged
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        monkeypatch.setattr(loop, "_append_formatted", spy)
+        fast = _mixed_search(random_search_cls).fit(X).cv_results_
+        monkeypatch.setattr(loop, "_append_formatted", lambda *a: None)
+        full = _mixed_search(random_search_cls).fit(X).cv_results_
+    assert sum(appended) >= 20  # batches after the first were appended
+    assert list(fast) == list(full)  # same columns, same order
+    assert np.isnan(full["mean_test_s"]).any()
+    for key, expected in full.items():
+        if key.endswith("_time"):
+            continue
+        got = fast[key]
+        if key == "params":
+            assert got == expected
+        elif key.startswith("param_"):
+            assert got.dtype == expected.dtype, key
+            np.testing.assert_array_equal(np.ma.getmaskarray(got), expected.mask)
+            assert got.compressed().tolist() == expected.compressed().tolist(), key
+        else:
+            assert got.dtype == expected.dtype, key
+            np.testing.assert_array_equal(got, expected, err_msg=key)
+
+
+def test_formatting_cache_is_not_pickled(random_search_cls):
+    import pickle
+
+    search = random_search_cls(Bowl(), {"x": uniform(0, 1)}, n_iter=4, cv=CV)
+    search._format_cache = ("large",)
+    assert "_format_cache" not in pickle.loads(pickle.dumps(search)).__dict__
+
+
+def test_append_falls_back_when_a_column_turns_to_objects():
+    from skhypertune._search import _append_formatted
+
+    def formatted(values):
+        column = np.ma.MaskedArray(np.array(values), mask=False)
+        return {
+            "mean_test_score": np.zeros(len(values)),
+            "param_b": column,
+            "params": [{"b": v} for v in values],
+            "rank_test_score": np.ones(len(values), dtype=np.int32),
+        }
+
+    prev, new = formatted([1.0, 2.0]), formatted(["two"])
+    new["param_b"] = new["param_b"].astype(object)
+    assert _append_formatted(prev, new, prev["params"] + new["params"], 2) is None
+    merged = _append_formatted(new, formatted([1]), [{"b": "two"}, {"b": 1}], 1)
+    assert merged["param_b"].dtype == object
+    assert merged["param_b"].tolist() == ["two", 1]
+    merged = _append_formatted(formatted([1]), formatted([2.5]), [{}, {}], 1)
+    assert merged["param_b"].dtype == np.float64
+    assert list(merged) == ["mean_test_score", "param_b", "params", "rank_test_score"]
