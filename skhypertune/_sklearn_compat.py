@@ -15,6 +15,10 @@ What we rely on:
   and choosing ``best_index_`` from it after ``_run_search`` returns; we
   update it in place to merge earlier evaluations (warm start, resume).
 * ``sklearn.utils._param_validation`` constraint objects.
+* ``BaseSearchCV._format_results(candidate_params, n_splits, out,
+  more_results)``, which ``evaluate_candidates`` calls with the growing lists
+  of all candidates; ``BaseHyperSearchCV`` overrides it to format only the
+  new batch and append (tests compare it with the full formatting).
 * ``evaluate_candidates`` raising through the module-level
   ``_warn_or_raise_about_fit_failures`` when every fit of one call failed. A
   model-guided search calls it once per small batch, so a single failing
