@@ -1,5 +1,13 @@
 """Shared fixtures: a minimal searcher on the random strategy, tiny data."""
 
+import os
+
+# Tests fit many tiny models, often two processes at a time (n_jobs=2, dask);
+# one BLAS/OpenMP thread each avoids oversubscribing the cores. Set before
+# scikit-learn and numpy load their thread pools.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
