@@ -70,11 +70,18 @@ def _halving(est, space, **kw):
     )
 
 
+def _hyperband(est, space, **kw):
+    cls = import_module("skhypertune").HyperbandSearchCV
+    kw.pop("n_iter", None)
+    return cls(est, space, factor=3, min_resources=30, cv=3, random_state=0, **kw)
+
+
 SEARCHERS = {
     "loop": _loop,
     "bayes": _bayes,
     "evolution": _evolution,
     "halving": _halving,
+    "hyperband": _hyperband,
 }
 
 
@@ -180,7 +187,10 @@ def test_multimetric_refit_on_named_metric(make_search, data):
     res = search.cv_results_
     assert "mean_test_acc" in res and "mean_test_f1" in res
     candidates = np.arange(len(res["params"]))
-    if "iter" in res:  # halving picks among its last iteration
+    if isinstance(search, import_module("skhypertune").HyperbandSearchCV):
+        # Hyperband picks among the candidates run at the full resource.
+        candidates = candidates[res["n_resources"] == res["n_resources"].max()]
+    elif "iter" in res:  # halving picks among its last iteration
         candidates = candidates[res["iter"] == res["iter"].max()]
     best = candidates[np.nanargmax(res["mean_test_f1"][candidates])]
     assert res["mean_test_f1"][search.best_index_] == res["mean_test_f1"][best]
