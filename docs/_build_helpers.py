@@ -331,6 +331,11 @@ def rst_problems(rst: str) -> list[str]:
     return stream.getvalue().splitlines()
 
 
+def _natural(path: Path) -> list:
+    """Sort key putting ``budget40`` before ``budget100``."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.stem)]
+
+
 def write_benchmark_tables(results: Path, out_dir: Path) -> dict[str, list[str]]:
     """Write ``benchmarks_<group>.inc`` for each group of results files.
 
@@ -340,7 +345,7 @@ def write_benchmark_tables(results: Path, out_dir: Path) -> dict[str, list[str]]
     Returns group -> names of the files included.
     """
     groups: dict[str, list[str]] = {g: [] for g, _ in BENCHMARK_GROUPS}
-    files = sorted(results.glob("*.md")) if results.is_dir() else []
+    files = sorted(results.glob("*.md"), key=_natural) if results.is_dir() else []
     for md in files:
         group = next(
             g for g, pattern in BENCHMARK_GROUPS if re.search(pattern, md.stem)

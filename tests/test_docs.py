@@ -145,7 +145,7 @@ def test_benchmark_tables_grouped_by_page(tmp_path):
     (results / "halving.md").write_text("# Halving\n")
     (results / "importance_accuracy.md").write_text("# fANOVA\n")
     groups = build_helpers.write_benchmark_tables(results, tmp_path)
-    assert groups["search"] == ["search_budget100", "search_budget40"]
+    assert groups["search"] == ["search_budget40", "search_budget100"]
     assert groups["halving"] == ["halving"]
     assert groups["importance"] == ["importance_accuracy"]
     assert "search_quick_budget10" not in sum(groups.values(), [])
@@ -157,7 +157,7 @@ def test_benchmark_tables_grouped_by_page(tmp_path):
         .startswith("search budget100\n----------------\n")
     )
     text = (tmp_path / "benchmarks_search.inc").read_text()
-    assert text.index("bench_search_budget100.inc") < text.index("budget40.inc")
+    assert text.index("budget40.inc") < text.index("bench_search_budget100.inc")
 
 
 def test_unconvertible_results_are_shown_verbatim(tmp_path, capsys):
