@@ -252,18 +252,7 @@ def test_some_failures_continue_and_are_told_as_nan(make, monkeypatch):
 
 @pytest.mark.parametrize(
     "kind",
-    [
-        pytest.param(
-            "bayes",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="GPStrategy imputes failures with the lower quartile of "
-                "the scores, so it keeps sampling where fits fail (late failure "
-                "rate ~1/3, random search: 0.4)",
-            ),
-        ),
-        "evolution",
-    ],
+    ["bayes", "evolution"],
 )
 def test_model_guided_searches_learn_to_avoid_failures(kind, random_search_cls):
     """40% of the space fails; after the first half, few proposals go there."""
