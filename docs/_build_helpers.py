@@ -314,10 +314,16 @@ def _title_and_body(md: str, fallback: str) -> tuple[str, str]:
 
 
 def rst_problems(rst: str) -> list[str]:
-    """Warnings and errors docutils reports for ``rst`` (empty when clean)."""
+    """Warnings and errors docutils reports for ``rst`` (empty when clean).
+
+    Without docutils (never the case in a Sphinx build) nothing is checked.
+    """
     import io
 
-    import docutils.core
+    try:
+        import docutils.core
+    except ImportError:
+        return []
 
     stream = io.StringIO()
     docutils.core.publish_doctree(

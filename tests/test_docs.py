@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -109,7 +110,8 @@ def test_markdown_table_to_rst():
 def test_markdown_emphasis():
     rst = build_helpers.markdown_to_rst("*ours* is 3*2 and * not, **b** *x y*\n")
     assert rst == "\\ *ours*\\  is 3\\*2 and \\* not, \\ **b**\\  \\ *x y*\n"
-    assert build_helpers.rst_problems(rst) == []
+    if importlib.util.find_spec("docutils") is not None:
+        assert build_helpers.rst_problems(rst) == []
 
 
 def test_markdown_indented_code_block():
