@@ -463,7 +463,16 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
     def _after_batch(self, points, candidates, results) -> None:
         """Called after each evaluated batch (checkpointing hooks in here)."""
 
+    def _candidate_budget(self) -> int:
+        """Planned number of evaluations, shown to callbacks as ``n_iter``."""
+        return self.n_iter
+
     def _should_stop(self, results, all_params, scores, batch_index, start) -> bool:
+        """Check ``max_time`` and call the callbacks after a batch.
+
+        Shared by every searcher (the halving searches call it after each
+        iteration); sets ``_stopped_by_`` when the search must end.
+        """
         elapsed = time.monotonic() - start
         n_done = len(all_params)
         if self.verbose > 0:
@@ -482,7 +491,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         state = SearchState(
             estimator=self,
             n_evaluated=n_done,
-            n_iter=self.n_iter,
+            n_iter=self._candidate_budget(),
             batch=batch_index,
             elapsed=elapsed,
             params=tuple(all_params),

@@ -18,6 +18,7 @@ parameters, defaults and attributes mean what scikit-learn's documentation says.
 from __future__ import annotations
 
 import itertools
+import time
 import warnings
 from collections import defaultdict
 from numbers import Integral, Real
@@ -29,7 +30,12 @@ from sklearn.utils import check_random_state, indexable, resample
 from sklearn.utils.multiclass import check_classification_targets
 
 from . import _sklearn_compat as compat
-from ._search import BaseHyperSearchCV, _check_param_names, _objective
+from ._search import (
+    BaseHyperSearchCV,
+    _as_callback_list,
+    _check_param_names,
+    _objective,
+)
 from .space import SearchSpace
 from .strategies import RandomStrategy, Strategy
 from .strategies.halving import (
@@ -128,6 +134,10 @@ class _BaseHalving(BaseHyperSearchCV):
             compat.StrOptions({"auto"}),
         ],
         "random_state": ["random_state"],
+        **{
+            k: BaseHyperSearchCV._parameter_constraints[k]
+            for k in ("initial_params", "callbacks", "max_time")
+        },
     }
 
     _batch_column = "iter"
@@ -163,8 +173,8 @@ class _BaseHalving(BaseHyperSearchCV):
                     "max_resources as an integer (the largest value of "
                     f"{self.resource!r} to try)."
                 )
-        self._callbacks = []
-        self._seed_points = np.empty((0, self._space.n_dims))
+        self._callbacks = _as_callback_list(self.callbacks)
+        self._seed_points = self._encode_initial_params()
 
     def _resolve_resources(self, X, y, params) -> tuple[int, int]:
         """``min_resources_`` before 'exhaust' and ``max_resources_``; checks data."""
@@ -275,6 +285,35 @@ class _BaseHalving(BaseHyperSearchCV):
             return int(self.random_state)
         return int(rng.randint(np.iinfo(np.int32).max))
 
+    def _take_seeds(self, seeds: list, seen: set, n: int) -> np.ndarray:
+        """Up to ``n`` unseen points of ``seeds`` (popped in order)."""
+        space = self._space
+        chosen = []
+        while seeds and len(chosen) < n:
+            u = seeds.pop(0)
+            k = space.key(u)
+            if k not in seen:  # the user may list a parameter set twice
+                seen.add(k)
+                chosen.append(u)
+        return np.array(chosen).reshape(len(chosen), space.n_dims)
+
+    def _start_steering(self) -> None:
+        self._start = time.monotonic()
+        self._rung_index = 0
+        self._stopped_by_ = None
+
+    def _after_rung(self, results) -> bool:
+        """Callbacks and ``max_time`` after an iteration; True to stop."""
+        stop = self._should_stop(
+            results,
+            list(results["params"]),
+            _objective(results, self.refit),
+            self._rung_index,
+            self._start,
+        )
+        self._rung_index += 1
+        return stop
+
     def _sample(self, strategy, seen: set, n: int, rng) -> np.ndarray:
         """``n`` distinct unseen points: without replacement on a grid."""
         space = self._space
@@ -283,7 +322,7 @@ class _BaseHalving(BaseHyperSearchCV):
             if not free:
                 return np.empty((0, space.n_dims))
             pick = rng.choice(len(free), size=min(n, len(free)), replace=False)
-            U = np.array([free[i] for i in pick])
+            U = np.array([free[i] for i in pick]).reshape(len(pick), space.n_dims)
             seen.update(space.key(u) for u in U)
             return U
         return self._propose(strategy, [], seen, n, rng)
@@ -296,11 +335,12 @@ class _BaseHalving(BaseHyperSearchCV):
         search_ctx,
         extra_columns: dict,
         on_rung=None,
-    ) -> tuple[list[int], int]:
+    ) -> tuple[list[int], int, bool]:
         """Successive halving of points ``U`` through ``resources``.
 
-        Returns the candidates per iteration and how many were kept after the
-        last. ``on_rung(U, scores, n_resources)`` sees every iteration's results.
+        Returns the candidates per iteration run, how many were kept after the
+        last, and whether a callback or ``max_time`` stopped the search.
+        ``on_rung(U, scores, n_resources)`` sees every iteration's results.
         """
         params = self._space.decode_many(U)
         counts = rung_counts(len(U), self.factor, len(resources))
@@ -336,7 +376,9 @@ class _BaseHalving(BaseHyperSearchCV):
             top = np.sort(order[:keep])
             U = U[top]
             params = [params[i] for i in top]
-        return counts, len(U)
+            if self._after_rung(results):
+                return counts[: itr + 1], len(U), True
+        return counts, len(U), False
 
 
 class HalvingRandomSearchCV(_BaseHalving):
@@ -415,6 +457,25 @@ class HalvingRandomSearchCV(_BaseHalving):
         Parallel fits (joblib).
     verbose : int, default=0
         Print each iteration when positive.
+    initial_params : list of dict, default=None
+        Your own parameter sets (for example the estimator's defaults or last
+        year's best), evaluated in the first iteration together with sampled
+        candidates; they count towards ``n_candidates`` (seeds beyond it are
+        ignored) and duplicates are evaluated once. They go on through the
+        iterations like any other candidate.
+    callbacks : callable or list of callables, default=None
+        Called after every iteration with a read-only
+        :class:`~skhypertune.callbacks.SearchState` over all ``cv_results_``
+        rows so far (``scores`` is the optimised metric per row; rows
+        evaluated at different resources are not comparable, and
+        ``n_iter`` is the planned number of rows). Returning True or
+        raising ``StopIteration`` ends the search after that iteration;
+        the best candidate is then chosen among the last completed
+        iteration's candidates, as always, and refitted.
+    max_time : float, default=None
+        Seconds after which no new iteration starts; the iteration running
+        when the time is up finishes, and the search ends as if a callback
+        had stopped it.
 
     Attributes
     ----------
@@ -430,7 +491,9 @@ class HalvingRandomSearchCV(_BaseHalving):
     min_resources_ : int
         Resource of the first iteration.
     n_iterations_ : int
-        Iterations run.
+        Iterations run (fewer than planned when a callback or ``max_time``
+        stopped the search; ``n_resources_`` and ``n_candidates_`` then list
+        the iterations run).
     n_possible_iterations_ : int
         Iterations possible from ``min_resources_`` up to ``max_resources_``.
     n_required_iterations_ : int
@@ -531,6 +594,9 @@ class HalvingRandomSearchCV(_BaseHalving):
         random_state=None,
         n_jobs=None,
         verbose=0,
+        initial_params=None,
+        callbacks=None,
+        max_time=None,
     ):
         compat.BaseSearchCV.__init__(
             self,
@@ -551,6 +617,9 @@ class HalvingRandomSearchCV(_BaseHalving):
         self.min_resources = min_resources
         self.aggressive_elimination = aggressive_elimination
         self.random_state = random_state
+        self.initial_params = initial_params
+        self.callbacks = callbacks
+        self.max_time = max_time
 
     def _validate_search(self) -> None:
         if self.n_candidates == "exhaust" and self.min_resources == "exhaust":
@@ -604,21 +673,34 @@ class HalvingRandomSearchCV(_BaseHalving):
         rng = check_random_state(self.random_state)
         self._seed = self._subsample_seed(rng)
         search_ctx = compat.search_context(callback_ctx, self)
-        U = self._sample(
-            RandomStrategy(self._space, rng), set(), plan.n_candidates[0], rng
+        self._start_steering()
+        seen: set = set()
+        n = plan.n_candidates[0]
+        # The user's seeds are among the first iteration's candidates.
+        U_seed = self._take_seeds(list(self._seed_points), seen, n)
+        U = np.vstack(
+            [
+                U_seed,
+                self._sample(
+                    RandomStrategy(self._space, rng), seen, n - len(U_seed), rng
+                ),
+            ]
         )
-        counts, remaining = self._run_rungs(
+        counts, remaining, _ = self._run_rungs(
             evaluate_candidates, U, plan.n_resources, search_ctx, {}
         )
         compat.end_context(search_ctx, self)
-        self.n_resources_ = list(plan.n_resources)
+        self.n_resources_ = list(plan.n_resources[: len(counts)])
         self.n_candidates_ = counts
         self.n_remaining_candidates_ = remaining
         self.min_resources_ = plan.min_resources
         self.max_resources_ = plan.max_resources
-        self.n_iterations_ = plan.n_iterations
+        self.n_iterations_ = len(counts)
         self.n_possible_iterations_ = plan.n_possible_iterations
         self.n_required_iterations_ = plan.n_required_iterations
+
+    def _candidate_budget(self) -> int:
+        return int(sum(self._plan.n_candidates))
 
     @staticmethod
     def _select_best_index(refit, refit_metric, results):
@@ -691,6 +773,25 @@ class HyperbandSearchCV(_BaseHalving):
         Parallel fits (joblib).
     verbose : int, default=0
         Print each iteration when positive.
+    initial_params : list of dict, default=None
+        Your own parameter sets, evaluated first: they take the place of
+        sampled candidates in the first bracket (and in the next brackets
+        when there are more of them than the first bracket's candidates);
+        duplicates are evaluated once. With ``sampler='bayes'`` the model
+        learns from their scores like from any other candidate's.
+    callbacks : callable or list of callables, default=None
+        Called after every iteration of every bracket with a read-only
+        :class:`~skhypertune.callbacks.SearchState` over all ``cv_results_``
+        rows so far (``scores`` is the optimised metric per row; rows
+        evaluated at different resources are not comparable, and
+        ``n_iter`` is the planned number of rows). Returning True or
+        raising ``StopIteration`` ends the search after that iteration;
+        the best candidate is then chosen among those at the largest
+        resource reached, and refitted.
+    max_time : float, default=None
+        Seconds after which no new iteration starts; the iteration running
+        when the time is up finishes, and the search ends as if a callback
+        had stopped it.
 
     Attributes
     ----------
@@ -699,7 +800,9 @@ class HyperbandSearchCV(_BaseHalving):
     n_candidates_ : list of list of int
         Candidates evaluated in each iteration, per bracket.
     n_brackets_ : int
-        Brackets run (over all rounds).
+        Brackets run (over all rounds), including one a callback or
+        ``max_time`` stopped part-way (its lists in ``n_resources_`` and
+        ``n_candidates_`` then end at the last iteration run).
     min_resources_ : int
         Smallest first resource.
     max_resources_ : int
@@ -713,7 +816,9 @@ class HyperbandSearchCV(_BaseHalving):
     best_index_, best_score_, best_params_, best_estimator_
         The best candidate among those evaluated at the full resource
         (``max_resources_``), over all brackets: scores at smaller resources
-        are not comparable with them.
+        are not comparable with them. When a callback or ``max_time`` stopped
+        the search before any candidate reached ``max_resources_``, the best
+        among those evaluated at the largest resource reached.
 
     See Also
     --------
@@ -770,6 +875,9 @@ class HyperbandSearchCV(_BaseHalving):
         random_state=None,
         n_jobs=None,
         verbose=0,
+        initial_params=None,
+        callbacks=None,
+        max_time=None,
     ):
         compat.BaseSearchCV.__init__(
             self,
@@ -792,6 +900,9 @@ class HyperbandSearchCV(_BaseHalving):
         self.sampler = sampler
         self.random_fraction = random_fraction
         self.random_state = random_state
+        self.initial_params = initial_params
+        self.callbacks = callbacks
+        self.max_time = max_time
 
     def _prepare(self, X, y, params) -> None:
         min_res, max_res = self._resolve_resources(X, y, params)
@@ -829,8 +940,10 @@ class HyperbandSearchCV(_BaseHalving):
         rng = check_random_state(self.random_state)
         self._seed = self._subsample_seed(rng)
         search_ctx = compat.search_context(callback_ctx, self)
+        self._start_steering()
         random = RandomStrategy(space, rng)
         seen: set = set()
+        seeds = list(self._seed_points)
         # Observations per resource level, pooled over brackets.
         observed: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
         n_min = space.n_dims + 2
@@ -842,20 +955,24 @@ class HyperbandSearchCV(_BaseHalving):
         self.n_candidates_, self.n_resources_, self.n_model_candidates_ = [], [], []
         for b, plan in enumerate(self._plans):
             n = plan.n_candidates[0]
+            # Seeds come first: in the first bracket, and in the next ones
+            # when there are more seeds than the first bracket's candidates.
+            U_seed = self._take_seeds(seeds, seen, n)
+            n_free = n - len(U_seed)
             U_model = np.empty((0, space.n_dims))
             if self.sampler == "bayes":
                 levels = [r for r, (pts, _) in observed.items() if len(pts) >= n_min]
-                n_model = n - int(round(self.random_fraction * n))
+                n_model = n_free - int(round(self.random_fraction * n_free))
                 if levels and n_model > 0:
                     pts, sc = observed[max(levels)]
                     guide = self._make_strategy(space, rng)
                     guide.tell(np.array(pts), np.array(sc))
                     U_model = self._sample(guide, seen, n_model, rng)
-            U_rand = self._sample(random, seen, n - len(U_model), rng)
-            U = np.vstack([U_model, U_rand])
+            U_rand = self._sample(random, seen, n_free - len(U_model), rng)
+            U = np.vstack([U_seed, U_model, U_rand])
             if len(U) == 0:
                 break  # every parameter set of a finite space was evaluated
-            counts, _ = self._run_rungs(
+            counts, _, stopped = self._run_rungs(
                 evaluate_candidates,
                 U,
                 plan.n_resources,
@@ -864,14 +981,23 @@ class HyperbandSearchCV(_BaseHalving):
                 on_rung=record,
             )
             self.n_candidates_.append(counts)
-            self.n_resources_.append(list(plan.n_resources))
+            self.n_resources_.append(list(plan.n_resources[: len(counts)]))
             self.n_model_candidates_.append(len(U_model))
+            if stopped:
+                break
         compat.end_context(search_ctx, self)
         self.n_brackets_ = len(self.n_candidates_)
 
+    def _candidate_budget(self) -> int:
+        return int(sum(sum(p.n_candidates) for p in self._plans))
+
     @staticmethod
     def _select_best_index(refit, refit_metric, results):
-        """The best candidate at the full resource (or ``refit(cv_results_)``)."""
+        """The best candidate at the largest resource reached (or ``refit``).
+
+        That is ``max_resources_`` unless a callback or ``max_time`` stopped
+        the search before any candidate got it.
+        """
         if callable(refit):
             return compat.BaseSearchCV._select_best_index(refit, refit_metric, results)
         resources = np.asarray(results["n_resources"])

@@ -275,7 +275,11 @@ def test_deterministic_and_clone(data):
 def test_same_parameters_and_defaults_as_scikit_learn():
     ours = HalvingRandomSearchCV(ToyRegressor(), {"a": [1]}).get_params(deep=False)
     theirs = SkHalving(ToyRegressor(), {"a": [1]}).get_params(deep=False)
-    assert set(ours) == set(theirs)
+    # The steering parameters every skhypertune search has (issue 6), all
+    # off by default, are the only additions.
+    assert set(ours) - set(theirs) == {"initial_params", "callbacks", "max_time"}
+    assert set(theirs) <= set(ours)
+    assert ours["initial_params"] is ours["callbacks"] is ours["max_time"] is None
     for name in theirs:
         if name in ("estimator", "param_distributions", "error_score"):
             continue
@@ -445,3 +449,192 @@ def test_hyperband_survives_a_failing_iteration(data):
         warnings.simplefilter("ignore")
         with pytest.raises(ValueError, match="All the .* fits failed"):
             everything_fails.fit(X)
+
+
+# -- steering: callbacks, max_time, initial_params (issue 6) -----------------
+def _halving(**kwargs):
+    args = dict(
+        resource="n_estimators",
+        max_resources=27,
+        min_resources=1,
+        n_candidates=27,
+        factor=3,
+        cv=2,
+        random_state=0,
+    )
+    args.update(kwargs)
+    space = args.pop("param_distributions", {"a": uniform(0, 1)})
+    return HalvingRandomSearchCV(ToyRegressor(), space, **args)
+
+
+_BOTH = pytest.mark.parametrize("make", [_halving, _hyperband], ids=["halving", "hb"])
+
+
+@_BOTH
+def test_callback_stops_after_the_first_iteration_and_refits(data, make):
+    X, _ = data
+    states = []
+
+    def stop_now(state):
+        states.append(state)
+        return True
+
+    search = make(callbacks=stop_now).fit(X)
+    res = search.cv_results_
+    # Both start with 27 candidates at n_estimators=1 (Hyperband's first
+    # bracket), and nothing else is evaluated.
+    assert len(res["params"]) == 27
+    assert set(res["iter"]) == {0} and set(res["n_resources"]) == {1}
+    assert search._stopped_by_ == "stop_now"
+    assert len(states) == 1 and states[0].n_evaluated == 27 and states[0].batch == 0
+    # 27 + 9 + 3 + 1 rows planned by halving; Hyperband's four brackets.
+    assert states[0].n_iter == (40 if make is _halving else 40 + 18 + 8 + 4)
+    scores = res["mean_test_score"]
+    assert search.best_index_ == int(np.argmax(scores))
+    assert search.best_score_ == scores.max()
+    assert search.best_params_["n_estimators"] == 1
+    assert search.best_estimator_.n_estimators == 1
+    assert search.best_estimator_.a == search.best_params_["a"]
+    if make is _halving:
+        assert search.n_candidates_ == [27] and search.n_resources_ == [1]
+        assert search.n_iterations_ == 1 and search.n_remaining_candidates_ == 9
+    else:
+        assert search.n_candidates_ == [[27]] and search.n_resources_ == [[1]]
+        assert search.n_brackets_ == 1
+
+
+@_BOTH
+def test_callbacks_see_every_iteration(data, make):
+    X, _ = data
+    states = []
+    search = make(callbacks=[lambda s: states.append(s)]).fit(X)
+    counts = np.concatenate([np.ravel(c) for c in search.n_candidates_])
+    assert [s.n_evaluated for s in states] == list(np.cumsum(counts))
+    assert [s.batch for s in states] == list(range(len(counts)))
+    assert all(s.n_iter == counts.sum() for s in states)
+    last = states[-1]
+    assert last.params == tuple(search.cv_results_["params"])
+    np.testing.assert_array_equal(last.scores, search.cv_results_["mean_test_score"])
+    assert last.scores.flags.writeable is False
+    assert last.estimator is search and search._stopped_by_ is None
+
+
+def test_hyperband_stopped_mid_bracket_keeps_the_full_resource_best(data):
+    X, _ = data
+
+    def after_six(state):
+        if state.batch == 5:
+            raise StopIteration
+
+    search = _hyperband(callbacks=after_six).fit(X)
+    assert search.n_candidates_ == [[27, 9, 3, 1], [12, 4]]
+    assert search.n_resources_ == [[1, 3, 9, 27], [3, 9]]
+    res = search.cv_results_
+    assert len(res["params"]) == 27 + 9 + 3 + 1 + 12 + 4
+    assert res["n_resources"][search.best_index_] == 27
+    assert search.best_estimator_.n_estimators == 27
+    assert search._stopped_by_ == "after_six"
+
+
+def test_hyperband_stopped_before_the_full_resource_uses_the_largest_reached(data):
+    X, _ = data
+    search = _hyperband(callbacks=lambda s: s.batch == 1).fit(X)
+    res = search.cv_results_
+    at3 = np.flatnonzero(res["n_resources"] == 3)
+    assert len(at3) == 9 and res["n_resources"].max() == 3
+    assert search.best_index_ == at3[np.argmax(res["mean_test_score"][at3])]
+    assert search.best_estimator_.n_estimators == 3
+
+
+@_BOTH
+@pytest.mark.parametrize("how", ["max_time", "TimeBudget"])
+def test_tiny_time_budget_stops_after_the_first_iteration(data, make, how):
+    from skhypertune.callbacks import TimeBudget
+
+    X, _ = data
+    kw = {"max_time": 1e-9} if how == "max_time" else {"callbacks": TimeBudget(1e-9)}
+    search = make(**kw).fit(X)
+    res = search.cv_results_
+    assert len(res["params"]) == 27 and set(res["iter"]) == {0}
+    assert search._stopped_by_ == how
+    assert search.best_params_ == res["params"][search.best_index_]
+    assert hasattr(search, "best_estimator_")
+
+
+def test_halving_initial_params_in_the_first_iteration(data):
+    X, _ = data
+    seeds = [{"a": 0.31}, {"a": 0.31}, {"a": 0.77}]
+    search = _halving(n_candidates=9, initial_params=seeds).fit(X)
+    res = search.cv_results_
+    first = [p["a"] for p, i in zip(res["params"], res["iter"]) if i == 0]
+    # Seeds first, deduplicated, and counted towards n_candidates.
+    assert first[:2] == [0.31, 0.77]
+    assert len(first) == len(set(first)) == 9
+    assert search.n_candidates_ == [9, 3, 1]
+    assert search.initial_params is seeds
+
+
+def test_halving_seeds_on_a_grid_and_beyond_n_candidates(data):
+    X, _ = data
+    grid = _grid(20)
+    seeds = [{"a": grid["a"][5]}, {"a": grid["a"][2]}, {"a": grid["a"][7]}]
+    search = _halving(param_distributions=grid, n_candidates=2, initial_params=seeds)
+    search.set_params(max_resources=3).fit(X)
+    first = [
+        p["a"]
+        for p, i in zip(search.cv_results_["params"], search.cv_results_["iter"])
+        if i == 0
+    ]
+    assert first == [grid["a"][5], grid["a"][2]]
+    search = _halving(param_distributions=grid, n_candidates=6, initial_params=seeds)
+    search.set_params(max_resources=3).fit(X)
+    res = search.cv_results_
+    first = [p["a"] for p, i in zip(res["params"], res["iter"]) if i == 0]
+    assert first[:3] == [s["a"] for s in seeds]
+    assert len(set(first)) == 6 and set(first) <= set(grid["a"])
+
+
+def test_hyperband_initial_params_in_the_first_bracket(data):
+    X, _ = data
+    seeds = [{"a": 0.31}, {"a": 0.77}, {"a": 0.31}]
+    search = _hyperband(initial_params=seeds).fit(X)
+    res = search.cv_results_
+    first = (res["bracket"] == 0) & (res["iter"] == 0)
+    a = [p["a"] for p, f in zip(res["params"], first) if f]
+    assert a[:2] == [0.31, 0.77] and len(a) == 27
+    assert search.n_candidates_ == [[27, 9, 3, 1], [12, 4, 2], [6, 2], [4]]
+    starts = [p["a"] for p, i in zip(res["params"], res["iter"]) if i == 0]
+    assert len(starts) == len(set(starts)) == 27 + 12 + 6 + 4
+
+
+def test_hyperband_more_seeds_than_the_first_bracket(data):
+    X, _ = data
+    seeds = [{"a": v} for v in (0.1, 0.2, 0.3, 0.4, 0.5)]
+    search = _hyperband(max_resources=3, initial_params=seeds).fit(X)
+    assert search.n_candidates_[0][0] == 3
+    res = search.cv_results_
+    starts = [
+        (b, p["a"])
+        for p, b, i in zip(res["params"], res["bracket"], res["iter"])
+        if i == 0
+    ]
+    assert starts[:5] == [(0, 0.1), (0, 0.2), (0, 0.3), (1, 0.4), (1, 0.5)]
+
+
+@pytest.mark.parametrize("cls", [HalvingRandomSearchCV, HyperbandSearchCV])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"initial_params": [{"b": 1}]}, ValueError, r"initial_params\[0\]"),
+        ({"initial_params": [{"a": 0.5}, "a"]}, TypeError, r"initial_params\[1\]"),
+        ({"initial_params": {"a": 0.5}}, ValueError, "initial_params"),
+        ({"callbacks": [print, "stop"]}, TypeError, r"callbacks\[1\]"),
+        ({"max_time": 0}, ValueError, "max_time"),
+    ],
+)
+def test_steering_errors_before_any_fit(data, cls, kwargs, error, match):
+    X, _ = data
+    search = cls(FailingFit(), {"a": uniform(0, 1)}, error_score="raise", **kwargs)
+    with pytest.raises(error, match=match):
+        search.fit(X)
+    assert not hasattr(search, "cv_results_")
