@@ -135,6 +135,23 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         self._callbacks = _as_callback_list(self.callbacks)
         self._seed_points = self._encode_initial_params()
 
+    def _decode(self, U: np.ndarray) -> list[dict]:
+        """Parameters of each point; seeds come back exactly as the user gave them.
+
+        Decoding goes through the unit cube (CDF then PPF), which returns a
+        seed such as ``gamma=0.1`` as ``0.10000000000000006``.
+        """
+        candidates = self._space.decode_many(U)
+        if self.initial_params:
+            given = {
+                self._space.key(u): dict(p)
+                for u, p in zip(self._seed_points, self.initial_params)
+            }
+            candidates = [
+                given.get(self._space.key(u), c) for u, c in zip(U, candidates)
+            ]
+        return candidates
+
     def _encode_initial_params(self) -> np.ndarray:
         if self.initial_params is None:
             return np.empty((0, self._space.n_dims))
@@ -308,7 +325,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
             U = self._propose(strategy, seeds, seen, n, rng)
             if len(U) == 0:
                 break  # every distinct parameter set has been evaluated
-            candidates = space.decode_many(U)
+            candidates = self._decode(U)
             batch_ctx = compat.batch_context(search_ctx, self, len(U) * self._n_splits)
             kwargs = {"callback_ctx": batch_ctx} if batch_ctx is not None else {}
             results = evaluate_candidates(

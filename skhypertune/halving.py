@@ -342,7 +342,7 @@ class _BaseHalving(BaseHyperSearchCV):
         last, and whether a callback or ``max_time`` stopped the search.
         ``on_rung(U, scores, n_resources)`` sees every iteration's results.
         """
-        params = self._space.decode_many(U)
+        params = self._decode(U)
         counts = rung_counts(len(U), self.factor, len(resources))
         for itr, (n, r) in enumerate(zip(counts, resources)):
             if self.verbose > 0:

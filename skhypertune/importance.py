@@ -95,7 +95,7 @@ def param_importances(
         ``iter``.
     n_estimators : int, default=64
         Number of trees of the surrogate forest.
-    forest : {"random", "extra"}, default="random"
+    forest : {"random", "extra"}, default="extra"
         Surrogate: scikit-learn's ``RandomForestRegressor`` or
         ``ExtraTreesRegressor``.
     random_state : int, RandomState instance or None, default=None
