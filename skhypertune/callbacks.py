@@ -51,6 +51,23 @@ class SearchState:
         Its parameters.
     cv_results : Mapping
         The ``cv_results_`` of this fit so far (read-only mapping).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from skhypertune import EvolutionSearchCV
+    >>> seen = []
+    >>> def log(state):
+    ...     seen.append((state.n_evaluated, round(state.best_score, 3)))
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = EvolutionSearchCV(
+    ...     DecisionTreeClassifier(random_state=0), {"max_depth": [1, 2, 3, 4]},
+    ...     n_iter=4, population_size=2, tournament_size=2, elitism=1,
+    ...     callbacks=[log], random_state=0,
+    ... ).fit(X, y)
+    >>> [n for n, _ in seen]
+    [2, 4]
     """
 
     estimator: Any

@@ -137,6 +137,18 @@ def settings_fingerprint(search: Any, data_digest: str | None = None) -> dict:
     Returns
     -------
     fingerprint : dict of str to str
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skhypertune import BayesSearchCV
+    >>> from skhypertune.checkpoint import settings_fingerprint
+    >>> search = BayesSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, n_iter=2)
+    >>> fingerprint = settings_fingerprint(search)
+    >>> fingerprint["searcher"], fingerprint["param_distributions"]
+    ('BayesSearchCV', "{'C': [0.1, 1.0]}")
+    >>> "n_iter" in fingerprint  # a larger budget may continue a checkpoint
+    False
     """
     params = search.get_params(deep=False)
     fingerprint = {
@@ -191,6 +203,13 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[dict | None, list, int]:
     valid_size : int
         Byte length of the complete lines; anything after it is a torn
         last line that appending must cut off first.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skhypertune.checkpoint import read_checkpoint
+    >>> read_checkpoint(os.path.join(tempfile.mkdtemp(), "missing.jsonl"))
+    (None, [], 0)
     """
     try:
         with open(path, "rb") as f:

@@ -59,6 +59,14 @@ class Dimension:
     n_levels : int or None
         Number of distinct values for categorical coordinates and for
         integer coordinates with finite support; None when unbounded.
+
+    Examples
+    --------
+    >>> from scipy.stats import randint
+    >>> from skhypertune import SearchSpace
+    >>> dim = SearchSpace({"k": randint(1, 4)}).dimensions[0]
+    >>> dim.kind, dim.n_levels, dim.decode(0.9), dim.encode(2)
+    ('integer', 3, 3, 0.5)
     """
 
     name: str

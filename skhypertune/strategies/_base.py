@@ -25,6 +25,21 @@ class Strategy:
     the points it really evaluated (it may drop duplicates, add the user's
     seed points, or replay a checkpoint). ``tell`` may therefore receive points
     the strategy never proposed, and must accept NaN scores (failed fits).
+
+    Examples
+    --------
+    A strategy that always proposes the centre of the cube:
+
+    >>> import numpy as np
+    >>> from skhypertune.space import SearchSpace
+    >>> from skhypertune.strategies import Strategy
+    >>> class Centre(Strategy):
+    ...     def ask(self, n):
+    ...         return np.full((n, self.space.n_dims), 0.5)
+    >>> strategy = Centre(SearchSpace({"a": [1, 2, 3]}), np.random.RandomState(0))
+    >>> strategy.tell(strategy.ask(1), [0.7])
+    >>> strategy.X_, strategy.y_
+    (array([[0.5]]), array([0.7]))
     """
 
     def __init__(self, space: SearchSpace, random_state: np.random.RandomState):

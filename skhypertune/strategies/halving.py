@@ -43,6 +43,13 @@ class HalvingPlan:
         ``max_resources``.
     n_required_iterations : int
         Iterations needed to end with fewer than ``factor`` candidates.
+
+    Examples
+    --------
+    >>> from skhypertune.strategies import plan_halving
+    >>> plan = plan_halving(9, factor=3, min_resources=10, max_resources=90)
+    >>> plan.n_candidates, plan.n_resources, plan.total_resources
+    ((9, 3, 1), (10, 30, 90), 270)
     """
 
     n_candidates: tuple[int, ...]
