@@ -129,7 +129,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         if multimetric and not isinstance(self.refit, str):
             raise ValueError(
                 "With multi-metric scoring, set refit to the name of the metric "
-                f"to optimise (one of {sorted(self.scoring)!r}); got "
+                f"that ranks the candidates (one of {sorted(self.scoring)!r}); got "
                 f"refit={self.refit!r}. skhypertune optimises a single metric."
             )
         self._callbacks = _as_callback_list(self.callbacks)

@@ -32,8 +32,6 @@ from sklearn.utils.multiclass import check_classification_targets
 from . import _sklearn_compat as compat
 from ._search import (
     BaseHyperSearchCV,
-    _as_callback_list,
-    _check_param_names,
     _objective,
 )
 from .space import SearchSpace
@@ -143,16 +141,7 @@ class _BaseHalving(BaseHyperSearchCV):
     _batch_column = "iter"
 
     # -- validation -------------------------------------------------------
-    def _validate_search(self) -> None:
-        self._space = SearchSpace(self.param_distributions)
-        _check_param_names(self.estimator, self._space)
-        multimetric = isinstance(self.scoring, (list, tuple, set, dict))
-        if multimetric and not isinstance(self.refit, str):
-            raise ValueError(
-                "With multi-metric scoring, set refit to the name of the metric "
-                f"that decides which candidates go on (one of {sorted(self.scoring)!r})"
-                f"; got refit={self.refit!r}."
-            )
+    def _check_search_params(self) -> None:
         if self.resource != "n_samples":
             if self.resource not in self.estimator.get_params(deep=True):
                 raise ValueError(
@@ -173,8 +162,6 @@ class _BaseHalving(BaseHyperSearchCV):
                     "max_resources as an integer (the largest value of "
                     f"{self.resource!r} to try)."
                 )
-        self._callbacks = _as_callback_list(self.callbacks)
-        self._seed_points = self._encode_initial_params()
 
     def _resolve_resources(self, X, y, params) -> tuple[int, int]:
         """``min_resources_`` before 'exhaust' and ``max_resources_``; checks data."""
