@@ -99,11 +99,7 @@ def public_api() -> dict[str, list[tuple[str, str, str]]]:
         if _import_or_none(module_name) is None:
             continue
         obj = getattr(import_module(module_name), name)
-        # A function named like its module (``skhypertune.report``) cannot be
-        # documented as ``skhypertune.<name>``: importing the submodule makes
-        # that name the module. Document it where it is defined.
-        where = module_name if module_name == f"skhypertune.{name}" else "skhypertune"
-        add(_section_for_top_level(obj), where, name, obj)
+        add(_section_for_top_level(obj), "skhypertune", name, obj)
     for module_name, section in _SUBMODULES.items():
         module = _import_or_none(module_name)
         if module is None:

@@ -18,7 +18,7 @@ _PUBLIC = {
     "HyperbandSearchCV": "skhypertune.halving",
     "SearchSpace": "skhypertune.space",
     "param_importances": "skhypertune.importance",
-    "report": "skhypertune.report",
+    "report": "skhypertune._report",
 }
 
 __all__ = sorted(_PUBLIC) + ["__version__"]

@@ -349,7 +349,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         verdict = f"{abs(gain):.4f} {'above' if gain > 0 else 'below'}"
     print(f"\nBayesSearchCV's best CV {scoring} is {verdict} RandomizedSearchCV's.")
     if args.report:
-        from .report import report
+        from ._report import report
 
         path = report(
             bayes,
@@ -406,7 +406,7 @@ def _run_tune(args: argparse.Namespace) -> int:
         write_results_csv(search.cv_results_, args.results)
         print(f"results written to {os.path.abspath(args.results)}")
     if args.report:
-        from .report import report
+        from ._report import report
 
         path = report(
             search,

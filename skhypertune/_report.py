@@ -13,8 +13,6 @@ import io
 import math
 import os
 import re
-import sys
-import types
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -564,19 +562,3 @@ def _plots_section(search, searches, labels, metric) -> str:
             lambda ax: plotting.plot_halving(search, ax=ax, metric=metric),
         )
     return head + '<div class="plots">\n' + "\n".join(figures) + "\n</div>\n</section>"
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`report`.
-
-    ``skhypertune.report`` names both this submodule and the function: once
-    the submodule is imported, Python binds the package attribute to the
-    module. Making the module callable keeps ``skhypertune.report(search,
-    "report.html")`` working however it was imported.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Path:
-        return report(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
