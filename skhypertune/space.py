@@ -37,6 +37,9 @@ __all__ = ["Dimension", "SearchSpace"]
 _EPS = 1e-9
 # Draws taken from a distribution without cdf/ppf to build its quantiles.
 _N_EMPIRICAL = 1024
+# Integer distributions with at most this many values snap through a table of
+# their CDF: a binary search, far cheaper than scipy's per-call overhead.
+_MAX_CDF_TABLE = 100_000
 
 
 @dataclass
@@ -79,6 +82,7 @@ class Dimension:
     _sample: np.ndarray | None = field(default=None, repr=False)
     _lo: float = field(default=-np.inf, repr=False)
     _hi: float = field(default=np.inf, repr=False)
+    _table: Any = field(default=None, repr=False, compare=False)
 
     # -- decoding ---------------------------------------------------------
     def decode(self, u: float) -> Any:
@@ -154,13 +158,56 @@ class Dimension:
         return value
 
     def snap(self, u: float) -> float:
-        """Move ``u`` to the representative coordinate of its value."""
+        """Move ``u`` to the representative coordinate of its value.
+
+        That is the middle of the interval of coordinates that decode to the
+        same value; continuous coordinates are only clipped to [0, 1].
+        """
+        return float(self.snap_many(np.array([u], dtype=float))[0])
+
+    def snap_many(self, u: np.ndarray) -> np.ndarray:
+        """:meth:`snap` of every element of a 1-d array, vectorised.
+
+        Strategies snap thousands of candidates per proposal, so nothing here
+        calls scipy per element: lists snap arithmetically, fixed samples and
+        bounded integer distributions by binary search.
+        """
+        u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
         if self._values is not None:
             k = len(self._values)
-            return (min(int(min(max(u, 0.0), 1.0) * k), k - 1) + 0.5) / k
-        if self.kind == "integer":
-            return self.encode(self.decode(u))
-        return float(min(max(u, 0.0), 1.0))
+            return (np.minimum((u * k).astype(int), k - 1) + 0.5) / k
+        if self._sample is not None:
+            # The sample is sorted; a value's cells are a contiguous run.
+            n = len(self._sample)
+            values = self._sample[np.minimum((u * n).astype(int), n - 1)]
+            lo = np.searchsorted(self._sample, values, side="left")
+            hi = np.searchsorted(self._sample, values, side="right")
+            return (lo + hi) / 2.0 / n
+        if self.kind != "integer":
+            return u
+        u = np.clip(u, _EPS, 1.0 - _EPS)
+        table = self._cdf_table()
+        if table is not None:
+            # The PPF is the first value whose CDF reaches u.
+            cdf, mids = table
+            return mids[np.minimum(np.searchsorted(cdf, u, side="left"), len(cdf) - 1)]
+        x = np.trunc(np.clip(self.prior.ppf(u), self._lo, self._hi))
+        mids = (self.prior.cdf(x - 1) + self.prior.cdf(x)) / 2.0
+        return np.clip(np.asarray(mids, dtype=float), 0.0, 1.0)
+
+    def _cdf_table(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """CDF at every value and the coordinate of each value, when small."""
+        if self._table is None:
+            self._table = False
+            if self.n_levels is not None and self.n_levels <= _MAX_CDF_TABLE:
+                xs = np.arange(self._lo, self._hi + 1)
+                with np.errstate(all="ignore"):
+                    cdf = np.asarray(self.prior.cdf(xs), dtype=float)
+                    below = np.asarray(self.prior.cdf(xs - 1), dtype=float)
+                if cdf.shape == xs.shape and np.isfinite(cdf).all():
+                    mids = np.clip((below + cdf) / 2.0, 0.0, 1.0)
+                    self._table = (cdf, mids)
+        return self._table or None
 
 
 def _to_python(x: Any) -> Any:
@@ -405,10 +452,12 @@ class SearchSpace:
         mask = np.ones(U.shape, dtype=bool)
         if not self._has_branch:
             return mask
-        for i, u in enumerate(U):
-            b = self.branch_of(u)
-            mask[i, 1:] = False
-            mask[i, self._branch_dims[b]] = True
+        k = self.n_branches
+        b = np.minimum((np.clip(U[:, 0], 0.0, 1.0) * k).astype(int), k - 1)
+        for branch, idx in enumerate(self._branch_dims):
+            rows = b == branch
+            mask[np.ix_(rows, np.arange(1, U.shape[1]))] = False
+            mask[np.ix_(rows, idx)] = True
         return mask
 
     def cardinality(self) -> float:
@@ -488,18 +537,26 @@ class SearchSpace:
     def snap(self, U: Any) -> np.ndarray:
         """Move points onto the representative coordinates of their values.
 
-        Categorical and integer coordinates go to the middle of the interval
-        that decodes to their value; inactive coordinates go to 0.5.
+        Categorical, integer and sampled (``rvs``-only) coordinates go to the
+        middle of the interval that decodes to their value, continuous ones
+        are clipped to [0, 1]; inactive coordinates go to 0.5.
         """
         U = np.array(np.atleast_2d(U), dtype=float)
-        mask = self.active_mask(U)
         for j, d in enumerate(self.dimensions):
-            if d.kind != "continuous":
-                U[:, j] = [d.snap(x) for x in U[:, j]]
-            else:
-                U[:, j] = np.clip(U[:, j], 0.0, 1.0)
-        U[~mask] = 0.5
+            U[:, j] = d.snap_many(U[:, j])
+        U[~self.active_mask(U)] = 0.5
         return U
+
+    @staticmethod
+    def point_key(u: np.ndarray) -> bytes:
+        """Identity of a :meth:`snap`-ped point, without decoding it.
+
+        Snapped points that decode to the same parameter set have the same
+        coordinates, so the rounded coordinates identify it; strategies use
+        this instead of the slower :meth:`key` when checking thousands of
+        candidates. (Two continuous values closer than 1e-12 count as one.)
+        """
+        return np.round(np.asarray(u, dtype=float), 12).tobytes()
 
     def sample(
         self, n: int, random_state: Any = None, *, method: str = "sobol"

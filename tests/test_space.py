@@ -1,6 +1,7 @@
 """SearchSpace: encoding, decoding, sampling and errors."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -100,6 +101,84 @@ def test_conditional_space_decodes_only_its_branch(data):
     snapped = space.snap(u)[0]
     assert (snapped[~mask] == 0.5).all()
     np.testing.assert_allclose(space.encode(params)[mask], snapped[mask], atol=1e-9)
+
+
+class _Sampler:
+    """An object with only ``rvs``, which RandomizedSearchCV accepts."""
+
+    def __init__(self, discrete):
+        self.discrete = discrete
+
+    def rvs(self, size=None, random_state=None):
+        rng = check_random_state(random_state)
+        if self.discrete:
+            return rng.randint(0, 5, size=size)
+        return rng.exponential(size=size)
+
+
+_SNAP_PRIORS = {
+    "randint": lambda: stats.randint(3, 17),
+    "bigint": lambda: stats.randint(0, 200_000),  # too many values for a table
+    "poisson": lambda: stats.poisson(4),  # unbounded
+    "uniform": lambda: stats.uniform(-2, 5),
+    "strings": lambda: ["rbf", "linear", "poly"],
+    "single": lambda: ["only"],
+    "sampled": lambda: _Sampler(discrete=False),
+    "sampled_int": lambda: _Sampler(discrete=True),
+}
+
+
+@st.composite
+def snap_spaces(draw):
+    """Plain and conditional spaces with every way a coordinate snaps."""
+    branches = []
+    for b in range(draw(st.integers(1, 3))):
+        kinds = draw(st.lists(st.sampled_from(sorted(_SNAP_PRIORS)), max_size=4))
+        branches.append({f"p{b}_{i}": _SNAP_PRIORS[k]() for i, k in enumerate(kinds)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the rvs-only samplers warn
+        return SearchSpace(branches[0] if len(branches) == 1 else branches)
+
+
+def _snap_one_by_one(space, U):
+    """The definition of snapping, one coordinate at a time through decoding."""
+    out = np.array(U, dtype=float)
+    for row in out:
+        active = [0] + space._branch_dims[space.branch_of(row)]
+        for j, d in enumerate(space.dimensions):
+            if j not in active and space.n_branches > 1:
+                row[j] = 0.5
+            elif d.kind == "continuous" and d._sample is None:
+                row[j] = min(max(row[j], 0.0), 1.0)
+            else:
+                row[j] = d.encode(d.decode(row[j]))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(snap_spaces(), st.integers(0, 2**16))
+def test_vectorised_snap_matches_decoding_one_by_one(space, seed):
+    rng = np.random.RandomState(seed)
+    U = rng.rand(40, space.n_dims)
+    U[:5] = rng.choice([0.0, 1.0], size=U[:5].shape)  # the edges of the cube
+    snapped = space.snap(U)
+    np.testing.assert_allclose(snapped, _snap_one_by_one(space, U), atol=1e-12)
+    np.testing.assert_array_equal(space.snap(snapped), snapped)
+    assert [space.key(u) for u in snapped] == [space.key(u) for u in U]
+    # Equal parameter sets have equal point keys, different ones different.
+    same_params = [space.key(u) for u in snapped]
+    keys = [space.point_key(u) for u in snapped]
+    for i in range(len(U)):
+        for j in range(i):
+            assert (keys[i] == keys[j]) == (same_params[i] == same_params[j])
+    mask = space.active_mask(U)
+    if space.n_branches == 1:
+        assert mask.all()
+    for row, m in zip(U, mask):
+        if space.n_branches > 1:
+            expected = np.zeros(space.n_dims, bool)
+            expected[[0] + space._branch_dims[space.branch_of(row)]] = True
+            np.testing.assert_array_equal(m, expected)
 
 
 def test_loguniform_is_searched_on_log_scale():

@@ -9,7 +9,7 @@ from sklearn.utils import check_random_state
 
 from skhypertune.space import SearchSpace
 from skhypertune.strategies import RandomStrategy, bayes
-from skhypertune.strategies.bayes import GPStrategy, _Geometry
+from skhypertune.strategies.bayes import GPStrategy
 
 
 class _RvsOnly:
@@ -76,25 +76,6 @@ def test_proposals_are_valid_snapped_and_new(space, seed, fail_rate, batch):
             assert not told.intersection(keys)
         told.update(keys)
         strategy.tell(U, [_score(space, u, rng, fail_rate) for u in U])
-
-
-@given(space=spaces(), seed=st.integers(0, 2**16))
-@settings(max_examples=30, deadline=None)
-def test_vectorised_snap_and_activity_match_the_space(space, seed):
-    geo = _Geometry(space)
-    U = np.random.RandomState(seed).rand(50, space.n_dims)
-    snapped = geo.snap(U)
-    np.testing.assert_allclose(space.snap(snapped), snapped, atol=1e-12)
-    assert [space.key(u) for u in snapped] == [space.key(u) for u in U]
-    # Identical to the space's snap except where it leaves rvs-only
-    # "continuous" coordinates unsnapped.
-    same = [
-        j
-        for j, d in enumerate(space.dimensions)
-        if not (d.kind == "continuous" and d._sample is not None)
-    ]
-    np.testing.assert_allclose(snapped[:, same], space.snap(U)[:, same], atol=1e-12)
-    np.testing.assert_array_equal(geo.active(U), space.active_mask(U))
 
 
 def _run(strategy_cls, space, f, n_evals, seed, batch=1, **kw):

@@ -48,8 +48,6 @@ _MAX_FAILURES = 200
 _SUCCESS_PRIOR = 0.01
 _SUCCESS_WIDTH = 0.05
 _SUCCESS_POWER = 2.0
-# Integer parameters with fewer values than this snap through a lookup table.
-_MAX_TABLE = 100_000
 
 _BLAS = None
 
@@ -93,53 +91,14 @@ def log_expected_improvement(mean, std, best, xi: float = 0.0) -> np.ndarray:
     return out + np.log(std)
 
 
-def _key(u: np.ndarray) -> bytes:
-    """Identity of a snapped point, a cheap stand-in for ``space.key``.
-
-    Snapped categorical and integer coordinates sit at fixed cell centres and
-    inactive ones at 0.5, so equal parameter sets give equal rounded rows;
-    ``space.key`` would decode every coordinate through scipy, which costs
-    more than the rest of a proposal.
-    """
-    return np.round(u, 9).tobytes()
-
-
 class _Geometry:
-    """Vectorised views of a SearchSpace: snapping, activity, GP features."""
+    """How a SearchSpace looks to the GP: its feature columns and their groups."""
 
     def __init__(self, space: SearchSpace):
         self.space = space
         dims = space.dimensions
-        self.kinds = [d.kind for d in dims]
-        self.levels = [d.n_levels for d in dims]
-        self.branch = [d.branch for d in dims]
-        self.n_branches = space.n_branches
-        self.categorical = np.array([k == "categorical" for k in self.kinds])
-        # Integer coordinates with a scipy distribution snap in one vectorised
-        # call. Samplers with only ``rvs`` are searched through a fixed sorted
-        # sample, which decodes piecewise constantly even when "continuous":
-        # they snap to the centre of their value's cells, so that equal values
-        # have equal coordinates.
-        self.table_int = []
-        self.fast_int = []
-        self.empirical = []
-        for j, d in enumerate(dims):
-            sample = getattr(d, "_sample", None)
-            if sample is not None:
-                self.empirical.append((j, np.asarray(sample)))
-                continue
-            if d.kind != "integer":
-                continue
-            lo, hi = (float(b) for b in d.prior.support())
-            if hi - lo < _MAX_TABLE:
-                # Bounded support: the CDF at every value turns the PPF into
-                # a binary search, far cheaper than scipy's per-call overhead.
-                xs = np.arange(lo, hi + 1)
-                cdf = np.asarray(d.prior.cdf(xs), dtype=float)
-                mids = np.clip((np.asarray(d.prior.cdf(xs - 1)) + cdf) / 2.0, 0.0, 1.0)
-                self.table_int.append((j, cdf, mids))
-            else:
-                self.fast_int.append((j, d.prior, lo, hi))
+        self.categorical = np.array([d.kind == "categorical" for d in dims])
+        self.numeric = ~self.categorical
         # GP feature columns: one per numeric coordinate, a scaled one-hot
         # block per categorical (distance 1 between two levels); constant
         # coordinates (a single level) are dropped.
@@ -157,53 +116,10 @@ class _Geometry:
         self.cols = cols
         self.groups = np.array(groups, dtype=int)
         self.n_features = len(groups)
-        self.numeric = np.array([k != "categorical" for k in self.kinds])
-
-    def active(self, U: np.ndarray) -> np.ndarray:
-        if self.n_branches <= 1:
-            return np.ones(U.shape, dtype=bool)
-        b = np.minimum(
-            (np.clip(U[:, 0], 0.0, 1.0) * self.n_branches).astype(int),
-            self.n_branches - 1,
-        )
-        mask = np.ones(U.shape, dtype=bool)
-        for j, br in enumerate(self.branch):
-            if br is not None:
-                mask[:, j] = b == br
-        return mask
-
-    def snap(self, U: np.ndarray) -> np.ndarray:
-        """``space.snap``, vectorised per coordinate.
-
-        Also moves coordinates of ``rvs``-only samplers to the centre of their
-        value (``space.snap`` leaves continuous ones alone; the result is
-        still a fixed point of it).
-        """
-        U = np.clip(np.array(U, dtype=float, ndmin=2), 0.0, 1.0)
-        for j, kind in enumerate(self.kinds):
-            if kind == "categorical":
-                k = self.levels[j]
-                U[:, j] = (np.minimum((U[:, j] * k).astype(int), k - 1) + 0.5) / k
-        for j, cdf, mids in self.table_int:
-            u = np.clip(U[:, j], _EPS, 1.0 - _EPS)
-            idx = np.minimum(np.searchsorted(cdf, u, side="left"), len(cdf) - 1)
-            U[:, j] = mids[idx]
-        for j, prior, lo, hi in self.fast_int:
-            x = np.clip(prior.ppf(np.clip(U[:, j], _EPS, 1.0 - _EPS)), lo, hi)
-            x = np.floor(x + 0.5)
-            U[:, j] = np.clip((prior.cdf(x - 1) + prior.cdf(x)) / 2.0, 0.0, 1.0)
-        for j, sample in self.empirical:
-            n = len(sample)
-            values = sample[np.minimum((U[:, j] * n).astype(int), n - 1)]
-            lo = np.searchsorted(sample, values, side="left")
-            hi = np.searchsorted(sample, values, side="right")
-            U[:, j] = (lo + hi) / 2.0 / n
-        U[~self.active(U)] = 0.5
-        return U
 
     def features(self, U: np.ndarray) -> np.ndarray:
         """GP inputs for snapped points."""
-        active = self.active(U)
+        active = self.space.active_mask(U)
         F = np.zeros((len(U), self.n_features))
         c = 0
         for j, k in self.cols:
@@ -315,10 +231,10 @@ class GPStrategy(Strategy):
 
     # -- ask / tell ---------------------------------------------------------
     def tell(self, points, scores) -> None:
-        points = self._geo.snap(np.atleast_2d(np.asarray(points, dtype=float)))
+        points = self.space.snap(np.atleast_2d(np.asarray(points, dtype=float)))
         super().tell(points, scores)
         for u in points:
-            self._told_keys.add(_key(u))
+            self._told_keys.add(self.space.point_key(u))
 
     def ask(self, n: int) -> np.ndarray:
         n = int(n)
@@ -355,7 +271,7 @@ class GPStrategy(Strategy):
         while self._design_pos < len(self._design):
             u = self._design[self._design_pos]
             self._design_pos += 1
-            k = _key(u)
+            k = self.space.point_key(u)
             if k not in self._told_keys and k not in keys:
                 keys.add(k)
                 return u
@@ -363,7 +279,7 @@ class GPStrategy(Strategy):
 
     def _space_filling_point(self, chosen, keys: set) -> np.ndarray:
         """The random candidate farthest from everything evaluated or chosen."""
-        cand = self._geo.snap(self.random_state.rand(256, self.space.n_dims))
+        cand = self.space.snap(self.random_state.rand(256, self.space.n_dims))
         # The latest evaluations are enough to spread out from (and bound
         # the cost when a long search has only failures).
         ref = np.vstack([self.X_[-500:]] + [np.atleast_2d(c) for c in chosen])
@@ -377,15 +293,15 @@ class GPStrategy(Strategy):
 
     def _first_unseen(self, cand: np.ndarray, order, keys: set) -> np.ndarray:
         for i in order:
-            k = _key(cand[i])
+            k = self.space.point_key(cand[i])
             if k not in self._told_keys and k not in keys:
                 keys.add(k)
                 return cand[i]
         for _ in range(20):
             # Every candidate was evaluated already (a small discrete space):
             # try fresh random points.
-            for u in self._geo.snap(self.random_state.rand(64, self.space.n_dims)):
-                k = _key(u)
+            for u in self.space.snap(self.random_state.rand(64, self.space.n_dims)):
+                k = self.space.point_key(u)
                 if k not in self._told_keys and k not in keys:
                     keys.add(k)
                     return u
@@ -545,13 +461,13 @@ class GPStrategy(Strategy):
         # Reflect at the cube's faces rather than piling points on them.
         P = np.abs(P)
         P = 1.0 - np.abs(1.0 - P)
-        return self._geo.snap(P)
+        return self.space.snap(P)
 
     def _candidates(self, top: np.ndarray, rng) -> np.ndarray:
         d = self.space.n_dims
         n_cat = int(self._geo.categorical.sum())
         cat_prob = 1.0 / max(n_cat, 1)
-        parts = [self._geo.snap(rng.rand(self.n_candidates, d))]
+        parts = [self.space.snap(rng.rand(self.n_candidates, d))]
         if len(top):
             parts.append(
                 self._perturb(

@@ -42,73 +42,6 @@ _MIN_STEP = 2e-3
 _MAX_STEP = 0.5
 # Tries to turn a duplicate child into an unseen point before sampling one.
 _MAX_REPAIR = 12
-# Integer parameters with at most this many values snap through a CDF table.
-_TABLE_LIMIT = 4096
-# SearchSpace keeps continuous coordinates this far inside the cube.
-_EPS = 1e-9
-
-
-class _Codec:
-    """Vectorised ``snap`` and cheap identity keys for snapped points.
-
-    ``SearchSpace.snap`` and ``SearchSpace.key`` call scipy's scalar ``ppf``
-    per coordinate, which dominates the strategy's time at a few hundred
-    observations. Here categorical coordinates snap arithmetically, integer
-    ones through a table of their CDF, and the identity of a snapped point is
-    its coordinates (categorical and integer coordinates are at their
-    representatives, inactive ones at 0.5), so no decoding is needed.
-    """
-
-    def __init__(self, space: SearchSpace):
-        self.space = space
-        self.tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self.slow: list[int] = []
-        for j, dim in enumerate(space.dimensions):
-            if dim.kind != "integer":
-                continue
-            table = _integer_table(dim)
-            if table is None:
-                self.slow.append(j)
-            else:
-                self.tables[j] = table
-
-    def snap(self, U: np.ndarray) -> np.ndarray:
-        U = np.array(np.atleast_2d(U), dtype=float)
-        U = np.clip(U, 0.0, 1.0)
-        for j, dim in enumerate(self.space.dimensions):
-            if dim.kind == "categorical":
-                k = dim.n_levels
-                U[:, j] = (np.minimum((U[:, j] * k).astype(int), k - 1) + 0.5) / k
-            elif j in self.tables:
-                cdf, mids = self.tables[j]
-                u = np.clip(U[:, j], _EPS, 1.0 - _EPS)
-                idx = np.minimum(np.searchsorted(cdf, u, side="left"), len(cdf) - 1)
-                U[:, j] = mids[idx]
-            elif j in self.slow:
-                U[:, j] = [dim.snap(x) for x in U[:, j]]
-        U[~self.space.active_mask(U)] = 0.5
-        return U
-
-    @staticmethod
-    def key(u: np.ndarray) -> bytes:
-        return np.round(u, 12).tobytes()
-
-
-def _integer_table(dim) -> tuple[np.ndarray, np.ndarray] | None:
-    """CDF at each value and the coordinate each value snaps to, if small."""
-    if dim.n_levels is None or dim.n_levels > _TABLE_LIMIT:
-        return None
-    if dim._values is not None or dim._sample is not None:
-        return None
-    try:
-        values = np.arange(dim._lo, dim._hi + 1)
-        cdf = np.asarray(dim.prior.cdf(values), dtype=float)
-        mids = np.clip((dim.prior.cdf(values - 1) + cdf) / 2.0, 0.0, 1.0)
-    except Exception:
-        return None
-    if cdf.shape != values.shape or not np.all(np.isfinite(cdf)):
-        return None
-    return cdf, np.asarray(mids, dtype=float)
 
 
 class EvolutionStrategy(Strategy):
@@ -199,7 +132,6 @@ class EvolutionStrategy(Strategy):
         self.budget = budget
         self.pool_ = np.empty(0, dtype=int)
         self.generation_ = 0
-        self._codec = _Codec(space)
         self._seen: set = set()
         self._n_pooled = 0  # points of X_ already considered for the pool
         self._global_step = 0.2
@@ -216,8 +148,8 @@ class EvolutionStrategy(Strategy):
     def tell(self, points: np.ndarray, scores: np.ndarray) -> None:
         n_before = len(self.y_)
         super().tell(points, scores)
-        for u in self._codec.snap(self.X_[n_before:]):
-            self._seen.add(self._codec.key(u))
+        for u in self.space.snap(self.X_[n_before:]):
+            self._seen.add(self.space.point_key(u))
         # Success bookkeeping for the 1/5th rule: match told points to the
         # parents' fitness recorded when they were proposed, in order.
         parents = self._pending_parents
@@ -334,7 +266,7 @@ class EvolutionStrategy(Strategy):
             parent_f = max(pool_f[i], pool_f[j])
         if rng.rand() < self.mutation_probability:
             child = self._mutate(child, steps, p_level)
-        return self._codec.snap(child)[0], parent_f
+        return self.space.snap(child)[0], parent_f
 
     def _crossover(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         rng = self.random_state
@@ -426,11 +358,11 @@ class EvolutionStrategy(Strategy):
         """Mutate a duplicate child, with growing steps, until it is unseen."""
         scale = 1.0
         for _ in range(_MAX_REPAIR):
-            key = self._codec.key(child)
+            key = self.space.point_key(child)
             if key not in self._seen and key not in pending:
                 return child, key
             scale *= 1.6
-            child = self._codec.snap(
+            child = self.space.snap(
                 self._mutate(
                     child,
                     np.clip(steps * scale, _MIN_STEP, _MAX_STEP),
@@ -439,21 +371,21 @@ class EvolutionStrategy(Strategy):
                 )
             )[0]
         u = self._unseen(
-            self._codec.snap(self.random_state.rand(1, len(child))), pending
+            self.space.snap(self.random_state.rand(1, len(child))), pending
         )
-        return u[0], self._codec.key(u[0])
+        return u[0], self.space.point_key(u[0])
 
     def _unseen(self, U: np.ndarray, pending: set) -> np.ndarray:
         """Replace rows of ``U`` already seen by random points, when possible."""
         out = []
         taken = set(pending)
         for u in U:
-            key = self._codec.key(u)
+            key = self.space.point_key(u)
             for _ in range(_MAX_REPAIR):
                 if key not in self._seen and key not in taken:
                     break
-                u = self._codec.snap(self.random_state.rand(1, len(u)))[0]
-                key = self._codec.key(u)
+                u = self.space.snap(self.random_state.rand(1, len(u)))[0]
+                key = self.space.point_key(u)
             taken.add(key)
             out.append(u)
         return np.array(out).reshape(-1, self.space.n_dims)
