@@ -193,29 +193,32 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         self._validate_params()
         self._validate_search()
         self._n_splits = _count_splits(self, X, y, params)
+        self._check_checkpoint(X, y, params)
+        return super().fit(X, y, **params)
+
+    def _check_checkpoint(self, X, y, params) -> None:
+        """Validate ``checkpoint`` and digest the data it will be tied to."""
         checkpoint = getattr(self, "checkpoint", None)
         if checkpoint is not None and not str(os.fspath(checkpoint)).strip():
             raise ValueError("checkpoint must be a file path, got an empty string.")
         self._data_digest = (
             _checkpoint.data_digest(X, y, params) if checkpoint is not None else None
         )
-        return super().fit(X, y, **params)
+
+    def _open_checkpoint(self) -> _checkpoint.Checkpoint | None:
+        """The open checkpoint file of this fit, or None without one."""
+        path = getattr(self, "checkpoint", None)
+        if path is None:
+            return None
+        fingerprint = _checkpoint.settings_fingerprint(
+            self, getattr(self, "_data_digest", None)
+        )
+        return _checkpoint.Checkpoint(path, fingerprint, self._space)
 
     # -- the loop ---------------------------------------------------------
     def _run_search(self, evaluate_candidates, callback_ctx=None):
         """Ask, decode, evaluate and tell until the budget is spent."""
-        path = getattr(self, "checkpoint", None)
-        self._checkpoint = (
-            _checkpoint.Checkpoint(
-                path,
-                _checkpoint.settings_fingerprint(
-                    self, getattr(self, "_data_digest", None)
-                ),
-                self._space,
-            )
-            if path is not None
-            else None
-        )
+        self._checkpoint = self._open_checkpoint()
         self._progress, evaluate_candidates = _progress.start(self, evaluate_candidates)
         try:
             with compat.tolerate_failed_batches() as failures:

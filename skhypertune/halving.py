@@ -32,7 +32,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from . import _sklearn_compat as compat
 from ._search import (
     BaseHyperSearchCV,
+    _concat_results,
     _objective,
+    _replace_results,
 )
 from .space import SearchSpace
 from .strategies import RandomStrategy, Strategy
@@ -134,7 +136,7 @@ class _BaseHalving(BaseHyperSearchCV):
         "random_state": ["random_state"],
         **{
             k: BaseHyperSearchCV._parameter_constraints[k]
-            for k in ("initial_params", "callbacks", "max_time")
+            for k in ("initial_params", "callbacks", "max_time", "checkpoint")
         },
     }
 
@@ -142,6 +144,16 @@ class _BaseHalving(BaseHyperSearchCV):
 
     # -- validation -------------------------------------------------------
     def _check_search_params(self) -> None:
+        if self.checkpoint is not None and (
+            isinstance(self.random_state, bool)
+            or not isinstance(self.random_state, Integral)
+        ):
+            raise ValueError(
+                "checkpoint needs random_state to be an int with "
+                f"{type(self).__name__}: a resumed search reuses the finished "
+                "iterations only if it draws the same candidates and subsamples "
+                f"again; got random_state={self.random_state!r}."
+            )
         if self.resource != "n_samples":
             if self.resource not in self.estimator.get_params(deep=True):
                 raise ValueError(
@@ -178,6 +190,7 @@ class _BaseHalving(BaseHyperSearchCV):
             raise ValueError("Cannot search on an empty dataset X.")
         groups = params.get("groups")
         n_splits = self._cv_orig.get_n_splits(X, y, groups)
+        self._n_splits = n_splits
 
         min_res = self.min_resources
         if min_res in ("smallest", "exhaust"):
@@ -256,6 +269,7 @@ class _BaseHalving(BaseHyperSearchCV):
         self._validate_search()
         X, y = indexable(X, y)
         self._prepare(X, y, params)
+        self._check_checkpoint(X, y, params)
         compat.BaseSearchCV.fit(self, X, y, **params)
         if not getattr(self, "multimetric_", False) and hasattr(self, "best_index_"):
             self.best_score_ = float(
@@ -314,6 +328,101 @@ class _BaseHalving(BaseHyperSearchCV):
             return U
         return self._propose(strategy, [], seen, n, rng)
 
+    # -- checkpoint ---------------------------------------------------------
+    # A halving search cannot simply tell a strategy what a checkpoint holds:
+    # which candidates reach a rung depends on the rungs before. With an int
+    # random_state it draws the same candidates again, so a resumed fit replays
+    # the stored rungs in order (no fitting) and goes on live from the first
+    # candidate the checkpoint does not hold.
+    def _start_checkpoint(self) -> None:
+        self._checkpoint = self._open_checkpoint()
+        ckpt = self._checkpoint
+        self._stored = ckpt.results if ckpt is not None and ckpt.n_records else None
+        self._stored_points = ckpt.points if ckpt is not None else None
+        self._replayed_params: list = []
+        self._live = None  # the dict evaluate_candidates returned last
+        self._last_call = None
+
+    def _replayed(self) -> dict:
+        """The candidates answered from the checkpoint, as cv_results_ columns."""
+        n = len(self._replayed_params)
+        out = {
+            k: np.asarray(v)[:n]
+            for k, v in self._stored.items()
+            if not (k == "params" or k.startswith("param_") or k.startswith("rank_"))
+        }
+        for key, column in compat.param_columns(self._replayed_params):
+            out[key] = column
+        out["params"] = list(self._replayed_params)
+        return out
+
+    def _evaluate_rung(self, evaluate_candidates, U, candidates, cv, more, kwargs):
+        """``evaluate_candidates``, answered from the checkpoint where it can."""
+        n = len(U)
+        k = 0
+        if self._live is None and self._stored is not None:
+            lo = len(self._replayed_params)
+            k = min(n, len(self._stored_points) - lo)
+            same = np.allclose(
+                self._stored_points[lo : lo + k], U[:k], rtol=0, atol=1e-12
+            ) and all(
+                np.array_equal(np.asarray(self._stored[c][lo : lo + k]), v[:k])
+                for c, v in more.items()
+            )
+            if not same:
+                raise ValueError(
+                    f"checkpoint {self._checkpoint.path!r} holds other candidates "
+                    "than this search draws (was it written by another version "
+                    "of skhypertune?); delete it or pass another path."
+                )
+            self._replayed_params.extend(candidates[:k])
+        self._last_call = (candidates, cv, more, kwargs)
+        if k == n:
+            return self._replayed()
+        self._live = evaluate_candidates(
+            candidates[k:],
+            cv,
+            more_results={c: v[k:] for c, v in more.items()},
+            **kwargs,
+        )
+        if self._checkpoint is not None:
+            self._checkpoint.append(U[k:], self._live)
+        if self._replayed_params:
+            return _concat_results(self._replayed(), self._live)
+        return self._live
+
+    def _merge_replayed(self, evaluate_candidates) -> None:
+        """Put the candidates answered from the checkpoint into ``cv_results_``."""
+        if not self._replayed_params:
+            return
+        if self._live is None:
+            # Everything was replayed; fit() still needs one evaluation in this
+            # call, so score the last candidate again and keep its stored record.
+            candidates, cv, more, kwargs = self._last_call
+            self._live = evaluate_candidates(
+                candidates[-1:],
+                cv,
+                more_results={c: v[-1:] for c, v in more.items()},
+                **kwargs,
+            )
+            merged = self._replayed()
+        else:
+            merged = _concat_results(self._replayed(), self._live)
+        _replace_results(self._live, merged, self._n_splits)
+
+    def _close_checkpoint(self) -> None:
+        if self._checkpoint is not None:
+            self._checkpoint.close()
+        for name in (
+            "_checkpoint",
+            "_stored",
+            "_stored_points",
+            "_live",
+            "_last_call",
+            "_replayed_params",
+        ):
+            self.__dict__.pop(name, None)
+
     def _run_rungs(
         self,
         evaluate_candidates,
@@ -350,7 +459,9 @@ class _BaseHalving(BaseHyperSearchCV):
             more = {"iter": [itr] * n, "n_resources": [r] * n}
             for key, value in extra_columns.items():
                 more[key] = [value] * n
-            results = evaluate_candidates(candidates, cv, more_results=more, **kwargs)
+            results = self._evaluate_rung(
+                evaluate_candidates, U, candidates, cv, more, kwargs
+            )
             compat.end_context(batch_ctx, self)
             scores = _objective(results, self.refit)[-n:]
             if on_rung is not None:
@@ -463,6 +574,13 @@ class HalvingRandomSearchCV(_BaseHalving):
         Seconds after which no new iteration starts; the iteration running
         when the time is up finishes, and the search ends as if a callback
         had stopped it.
+    checkpoint : str or path-like, default=None
+        JSON-lines file that records every finished iteration as the search
+        runs. Fitting again with the same settings (``random_state`` must be
+        an int, so the same candidates are drawn) replays the recorded
+        iterations without fitting and continues from the first candidate the
+        file does not hold; a file written with other settings is refused.
+        See :ref:`checkpoint_resume`.
 
     Attributes
     ----------
@@ -584,6 +702,7 @@ class HalvingRandomSearchCV(_BaseHalving):
         initial_params=None,
         callbacks=None,
         max_time=None,
+        checkpoint=None,
     ):
         compat.BaseSearchCV.__init__(
             self,
@@ -607,6 +726,7 @@ class HalvingRandomSearchCV(_BaseHalving):
         self.initial_params = initial_params
         self.callbacks = callbacks
         self.max_time = max_time
+        self.checkpoint = checkpoint
 
     def _validate_search(self) -> None:
         if self.n_candidates == "exhaust" and self.min_resources == "exhaust":
@@ -656,6 +776,14 @@ class HalvingRandomSearchCV(_BaseHalving):
             )
 
     def _run_search(self, evaluate_candidates, callback_ctx=None):
+        self._start_checkpoint()
+        try:
+            self._run_halving(evaluate_candidates, callback_ctx)
+            self._merge_replayed(evaluate_candidates)
+        finally:
+            self._close_checkpoint()
+
+    def _run_halving(self, evaluate_candidates, callback_ctx):
         plan: HalvingPlan = self._plan
         rng = check_random_state(self.random_state)
         self._seed = self._subsample_seed(rng)
@@ -779,6 +907,13 @@ class HyperbandSearchCV(_BaseHalving):
         Seconds after which no new iteration starts; the iteration running
         when the time is up finishes, and the search ends as if a callback
         had stopped it.
+    checkpoint : str or path-like, default=None
+        JSON-lines file that records every finished iteration as the search
+        runs. Fitting again with the same settings (``random_state`` must be
+        an int, so the same candidates are drawn) replays the recorded
+        iterations without fitting and continues from the first candidate the
+        file does not hold; a file written with other settings is refused.
+        See :ref:`checkpoint_resume`.
 
     Attributes
     ----------
@@ -865,6 +1000,7 @@ class HyperbandSearchCV(_BaseHalving):
         initial_params=None,
         callbacks=None,
         max_time=None,
+        checkpoint=None,
     ):
         compat.BaseSearchCV.__init__(
             self,
@@ -890,6 +1026,7 @@ class HyperbandSearchCV(_BaseHalving):
         self.initial_params = initial_params
         self.callbacks = callbacks
         self.max_time = max_time
+        self.checkpoint = checkpoint
 
     def _prepare(self, X, y, params) -> None:
         min_res, max_res = self._resolve_resources(X, y, params)
@@ -917,8 +1054,13 @@ class HyperbandSearchCV(_BaseHalving):
         # A bracket whose candidates all fail must not end the search (as
         # one failing iteration ends scikit-learn's halving): only a search
         # in which every fit failed raises.
-        with compat.tolerate_failed_batches() as failures:
-            self._run_brackets(evaluate_candidates, callback_ctx)
+        self._start_checkpoint()
+        try:
+            with compat.tolerate_failed_batches() as failures:
+                self._run_brackets(evaluate_candidates, callback_ctx)
+                self._merge_replayed(evaluate_candidates)
+        finally:
+            self._close_checkpoint()
         if failures.n_fits and failures.n_failed == failures.n_fits:
             raise ValueError(failures.all_failed_message())
 

@@ -477,3 +477,88 @@ def test_checkpoint_with_parallel_workers(tmp_path):
         runs.append([r["results"]["mean_test_score"] for r in _records(path)[1]])
     assert runs[0] == runs[1]
     assert len(runs[0]) == 4
+
+
+# -- halving searches ------------------------------------------------------------
+def _halving(kind, path, **kw):
+    from skhypertune import HalvingRandomSearchCV, HyperbandSearchCV
+
+    space = {"x": uniform(0, 1)}
+    kw = {"cv": CV, "random_state": 0, "checkpoint": path, "factor": 2, **kw}
+    if kind == "halving":
+        return HalvingRandomSearchCV(Logged(), space, n_candidates=12, **kw)
+    return HyperbandSearchCV(
+        Logged(),
+        space,
+        min_resources=4,
+        sampler="bayes",
+        n_rounds=2,
+        **kw,
+    )
+
+
+_HALVING_COLUMNS = ("mean_test_score", "split0_test_score", "iter", "n_resources")
+
+
+@pytest.mark.parametrize("kind", ["halving", "hyperband"])
+def test_halving_resume_replays_the_finished_iterations(kind, tmp_path):
+    X_big = np.arange(160, dtype=float).reshape(80, 2)
+    reference = _halving(kind, None).fit(X_big)
+    n_fits = len(Logged.fits)
+    assert n_fits > 20
+
+    path = str(tmp_path / "run.jsonl")
+    Logged.fits.clear()
+    # A KeyboardInterrupt in the middle of an iteration: halving's second,
+    # a bracket of Hyperband's second round (whose model-guided candidates
+    # then depend on replayed scores).
+    n_first = int(np.sum(reference.cv_results_["iter"] == 0))
+    Logged.interrupt_at = n_first * N_SPLITS + 3 if kind == "halving" else n_fits // 2
+    with pytest.raises(KeyboardInterrupt):
+        _halving(kind, path).fit(X_big)
+    n_stored = len(_records(path)[1])
+    assert 0 < n_stored < len(reference.cv_results_["params"])
+
+    Logged.fits.clear()
+    Logged.interrupt_at = None
+    resumed = _halving(kind, path).fit(X_big)
+    for key in _HALVING_COLUMNS:
+        np.testing.assert_array_equal(
+            resumed.cv_results_[key], reference.cv_results_[key], err_msg=key
+        )
+    assert resumed.cv_results_["params"] == reference.cv_results_["params"]
+    assert resumed.best_params_ == reference.best_params_
+    assert resumed.n_candidates_ == reference.n_candidates_
+    # Only what the checkpoint did not hold was fitted (plus the final refit).
+    assert len(Logged.fits) == n_fits - n_stored * N_SPLITS
+    assert len(_records(path)[1]) == len(reference.cv_results_["params"])
+
+    # A third fit finds everything stored: one candidate is scored again.
+    Logged.fits.clear()
+    again = _halving(kind, path).fit(X_big)
+    assert len(Logged.fits) == N_SPLITS + 1
+    for key in _HALVING_COLUMNS:
+        np.testing.assert_array_equal(
+            again.cv_results_[key], reference.cv_results_[key]
+        )
+    assert again.best_index_ == reference.best_index_
+
+
+@pytest.mark.parametrize("kind", ["halving", "hyperband"])
+@pytest.mark.parametrize("random_state", [None, np.random.RandomState(0)])
+def test_halving_checkpoint_needs_an_int_random_state(kind, random_state, tmp_path):
+    search = _halving(kind, str(tmp_path / "r.jsonl"), random_state=random_state)
+    with pytest.raises(ValueError, match="checkpoint needs random_state to be an int"):
+        search.fit(np.arange(160, dtype=float).reshape(80, 2))
+    assert not Logged.fits
+    assert not (tmp_path / "r.jsonl").exists()
+
+
+def test_halving_refuses_a_checkpoint_of_other_settings(tmp_path):
+    path = str(tmp_path / "run.jsonl")
+    X_big = np.arange(160, dtype=float).reshape(80, 2)
+    _halving("halving", path).fit(X_big)
+    Logged.fits.clear()
+    with pytest.raises(ValueError, match="different settings.*factor"):
+        _halving("halving", path, factor=3).fit(X_big)
+    assert not Logged.fits

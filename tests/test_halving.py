@@ -277,9 +277,10 @@ def test_same_parameters_and_defaults_as_scikit_learn():
     theirs = SkHalving(ToyRegressor(), {"a": [1]}).get_params(deep=False)
     # The steering parameters every skhypertune search has (issue 6), all
     # off by default, are the only additions.
-    assert set(ours) - set(theirs) == {"initial_params", "callbacks", "max_time"}
+    extra = {"initial_params", "callbacks", "max_time", "checkpoint"}
+    assert set(ours) - set(theirs) == extra
     assert set(theirs) <= set(ours)
-    assert ours["initial_params"] is ours["callbacks"] is ours["max_time"] is None
+    assert all(ours[name] is None for name in extra)
     for name in theirs:
         if name in ("estimator", "param_distributions", "error_score"):
             continue
