@@ -562,3 +562,23 @@ def test_halving_refuses_a_checkpoint_of_other_settings(tmp_path):
     with pytest.raises(ValueError, match="different settings.*factor"):
         _halving("halving", path, factor=3).fit(X_big)
     assert not Logged.fits
+
+
+def test_halving_resume_from_part_of_an_iteration(tmp_path):
+    """A file cut inside an iteration: its stored candidates are not refitted."""
+    X_big = np.arange(160, dtype=float).reshape(80, 2)
+    path = tmp_path / "run.jsonl"
+    reference = _halving("halving", str(path)).fit(X_big)
+    lines = path.read_text().splitlines(keepends=True)
+    n_first = int(np.sum(reference.cv_results_["iter"] == 0))
+    n_keep = n_first + 2  # all of iteration 0 and 2 candidates of iteration 1
+    path.write_text("".join(lines[: 1 + n_keep]))
+
+    Logged.fits.clear()
+    resumed = _halving("halving", str(path)).fit(X_big)
+    for key in _HALVING_COLUMNS:
+        np.testing.assert_array_equal(
+            resumed.cv_results_[key], reference.cv_results_[key]
+        )
+    n_total = len(reference.cv_results_["params"])
+    assert len(Logged.fits) == (n_total - n_keep) * N_SPLITS + 1
