@@ -156,6 +156,7 @@ def summarise(rows: list[dict], refs: dict) -> dict:
     }
     random_wall = {(r["task"], r["seed"]): r["wall_time"] for r in random_rows}
     random_cv = {(r["task"], r["seed"]): r["best_cv"] for r in random_rows}
+    random_test = {(r["task"], r["seed"]): r["test_score"] for r in random_rows}
     for r in ok:
         r["norm_cv"] = _normalise(
             r["best_cv"], zero_cv[r["task"]], refs[r["task"]]["cv"]
@@ -167,6 +168,9 @@ def summarise(rows: list[dict], refs: dict) -> dict:
             r["best_cv"],
             random_cv.get((r["task"], r["seed"]), math.nan),
             refs[r["task"]][f"cv_seed{r['seed']}"],
+        )
+        r["test_vs_random"] = r["test_score"] - random_test.get(
+            (r["task"], r["seed"]), math.nan
         )
         base = random_wall.get((r["task"], r["seed"]))
         r["wall_ratio"] = r["wall_time"] / base if base else math.nan
@@ -202,6 +206,10 @@ def summarise(rows: list[dict], refs: dict) -> dict:
             "norm_cv_seed": _mean([cells[t, name]["norm_cv_seed"] for t in tasks]),
             "test": _mean([cells[t, name]["test"] for t in tasks]),
             "norm_test": _mean([cells[t, name]["norm_test"] for t in tasks]),
+            # Paired with random search on the same task and seed (same split),
+            # so the split-to-split spread of test scores cancels.
+            "test_vs_random": _mean([r["test_vs_random"] for r in mine]),
+            "test_vs_random_sem": _sem([r["test_vs_random"] for r in mine]),
             "wall_ratio": float(np.exp(np.mean(np.log(ratios))))
             if ratios
             else math.nan,
@@ -279,6 +287,7 @@ def render(budget: int, rows: list[dict], refs: dict, meta: dict) -> str:
                 _fmt(p["norm_cv_seed"]),
                 _fmt(p["test"], 4),
                 _fmt(p["norm_test"]),
+                f"{p['test_vs_random']:+.4f} ± {p['test_vs_random_sem']:.4f}",
                 _fmt(p["wall_ratio"], 2),
                 _fmt(p["wall_total"], 0),
                 _fmt(p["overhead_ms"]),
@@ -354,6 +363,7 @@ def render(budget: int, rows: list[dict], refs: dict, meta: dict) -> str:
                 "norm. CV, per-seed refs",
                 "test score",
                 "norm. test",
+                "test − random (paired ± s.e.)",
                 "wall / random (geo-mean)",
                 "total wall s",
                 "overhead ms/cand.",
@@ -386,6 +396,15 @@ def render(budget: int, rows: list[dict], refs: dict, meta: dict) -> str:
         "",
         task_table("test", 4),
         "",
+        "## Held-out test score, paired differences",
+        "",
+        "Row searcher minus column searcher, mean over the (task, seed) pairs "
+        "both ran (same split and folds) ± standard error over those pairs. A "
+        "difference within about two standard errors is not distinguishable "
+        "from which seeds were drawn.",
+        "",
+        _paired_test_table(rows, names),
+        "",
         "## References per task",
         "",
         _table(
@@ -399,6 +418,29 @@ def render(budget: int, rows: list[dict], refs: dict, meta: dict) -> str:
         "",
     ]
     return "\n".join(parts)
+
+
+def _paired_test_table(rows: list[dict], names: list[str]) -> str:
+    test = {
+        (r["searcher"], r["task"], r["seed"]): r["test_score"]
+        for r in rows
+        if r["status"] == "ok"
+    }
+    lines = []
+    for a in names:
+        line = [f"**{a}**"]
+        for b in names:
+            diffs = [
+                v - test[b, t, seed]
+                for (name, t, seed), v in test.items()
+                if name == a and (b, t, seed) in test
+            ]
+            if a == b or not diffs:
+                line.append("")
+            else:
+                line.append(f"{_mean(diffs):+.4f} ± {_sem(diffs):.4f}")
+        lines.append(line)
+    return _table(["searcher"] + names, lines)
 
 
 def render_all(out: Path, prefix: str) -> list[Path]:
