@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+from joblib import effective_n_jobs
 from scipy.stats import rankdata
 from sklearn.base import is_classifier
 from sklearn.model_selection import check_cv
@@ -232,6 +233,31 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
             del self._checkpoint
             self.__dict__.pop("_format_cache", None)
 
+    def _dispatch_order(self, U, done, results) -> list[int] | None:
+        """Order to hand a batch to parallel workers: longest fit first.
+
+        A batch ends when its slowest fit does, and scikit-learn dispatches
+        all folds of one candidate before the next; starting with the
+        candidate predicted to fit longest (log fit times of the evaluated
+        points, weighted by inverse squared distance) lets the short ones fill
+        in beside it. :meth:`_format_results` puts the rows back in proposal
+        order, so ``cv_results_`` does not depend on timing. None: keep the
+        order (one worker, or no fit times yet).
+        """
+        if len(U) < 2 or results is None or effective_n_jobs(self.n_jobs) == 1:
+            return None
+        P = np.vstack(done) if done else np.empty((0, U.shape[1]))
+        seconds = np.asarray(results["mean_fit_time"], dtype=float) + np.asarray(
+            results["mean_score_time"], dtype=float
+        )
+        if len(P) == 0 or len(P) != len(seconds):
+            return None
+        log_t = np.log(np.maximum(seconds, 1e-6))
+        d2 = ((U[:, None, :] - P[None, :, :]) ** 2).sum(axis=-1)
+        w = 1.0 / (d2 + 1e-4)
+        order = np.argsort(-(w @ log_t) / w.sum(axis=1), kind="stable")
+        return [int(i) for i in order]
+
     def _format_results(self, candidate_params, n_splits, out, more_results=None):
         """scikit-learn's ``cv_results_`` formatting, done incrementally.
 
@@ -240,6 +266,11 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         50 ms per batch at 2,000 candidates). Within one fit the candidate
         list only grows, so we format the new candidates and append them.
         """
+        order = self.__dict__.pop("_order", None)
+        if order is not None:
+            _restore_proposal_order(
+                candidate_params, out, more_results, order, n_splits
+            )
         n = len(candidate_params)
         cache = getattr(self, "_format_cache", None)
         results = None
@@ -331,11 +362,16 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
             candidates = self._decode(U)
             batch_ctx = compat.batch_context(search_ctx, self, len(U) * self._n_splits)
             kwargs = {"callback_ctx": batch_ctx} if batch_ctx is not None else {}
-            results = evaluate_candidates(
-                candidates,
-                more_results={self._batch_column: [batch_index] * len(U)},
-                **kwargs,
-            )
+            order = self._dispatch_order(U, points[1:], results)
+            self._order = order
+            try:
+                results = evaluate_candidates(
+                    candidates if order is None else [candidates[i] for i in order],
+                    more_results={self._batch_column: [batch_index] * len(U)},
+                    **kwargs,
+                )
+            finally:
+                self.__dict__.pop("_order", None)
             sklearn_stop = compat.end_context(batch_ctx, self)
             batch_scores = _objective(results, self.refit)[-len(U) :]
             # Record before anything else can fail: the checkpoint holds every
@@ -567,6 +603,26 @@ def _objective(results: Mapping, refit: Any) -> np.ndarray:
         results[f"mean_test_{_metric_name(results, refit)}"], dtype=float
     )
     return np.where(np.isfinite(values), values, np.nan)
+
+
+def _restore_proposal_order(params: list, out: list, more, order, n_splits) -> None:
+    """Undo :meth:`BaseHyperSearchCV._dispatch_order` on the last batch, in place.
+
+    ``params``, ``out`` and ``more`` are scikit-learn's running lists of this
+    fit (changed in place so later batches see proposal order too);
+    ``order[i]`` is the proposal index of the i-th dispatched candidate, and
+    ``out`` holds ``n_splits`` consecutive entries per candidate.
+    """
+    n = len(order)
+    m = len(params) - n
+    position = np.argsort(order)  # dispatch position of each proposal index
+    params[m:] = [params[m + i] for i in position]
+    out[m * n_splits :] = [
+        out[(m + i) * n_splits + j] for i in position for j in range(n_splits)
+    ]
+    for values in (more or {}).values():
+        if len(values) == m + n:
+            values[m:] = [values[m + i] for i in position]
 
 
 def _rank(means: np.ndarray) -> np.ndarray:

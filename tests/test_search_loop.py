@@ -1,14 +1,19 @@
 """The shared loop: budget, duplicates, seeding, warm start, validation."""
 
+import time
+
 import numpy as np
 import pytest
-from scipy.stats import loguniform, randint
+from joblib import parallel_backend
+from scipy.stats import loguniform, randint, uniform
+from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
+from skhypertune._search import _restore_proposal_order
 from skhypertune.callbacks import SearchState
 
 
@@ -174,3 +179,56 @@ def test_multimetric_needs_a_refit_metric(random_search_cls, tiny_classification
             scoring=["accuracy", "f1"],
             refit=False,
         )
+
+
+class _Slow(BaseEstimator):
+    """Fit time grows with ``x``; records the order fits start in (threads)."""
+
+    started: list = []
+
+    def __init__(self, x=0.0):
+        self.x = x
+
+    def fit(self, X, y=None):
+        _Slow.started.append(self.x)
+        time.sleep(0.02 * self.x)
+        return self
+
+    def score(self, X, y=None):
+        return -((self.x - 0.5) ** 2)
+
+
+def test_parallel_batches_start_with_the_longest_fit(random_search_cls):
+    """Long fits go to the workers first; cv_results_ keeps proposal order."""
+    X = np.zeros((6, 1))
+    space = {"x": uniform(0, 1)}
+    kw = dict(n_iter=12, batch_size=3, cv=2, random_state=0)
+    _Slow.started = []
+    with parallel_backend("threading", n_jobs=2):
+        parallel = random_search_cls(_Slow(), space, n_jobs=2, **kw).fit(X)
+    started = list(_Slow.started)
+    sequential = random_search_cls(_Slow(), space, n_jobs=1, **kw).fit(X)
+    assert parallel.cv_results_["params"] == sequential.cv_results_["params"]
+    np.testing.assert_array_equal(
+        parallel.cv_results_["mean_test_score"],
+        sequential.cv_results_["mean_test_score"],
+    )
+    # After the first batch (no fit times yet) each batch starts with the
+    # candidate predicted slowest: here the one with the largest x.
+    xs = np.array([p["x"] for p in parallel.cv_results_["params"]])
+    batch = np.asarray(parallel.cv_results_["batch"])
+    for b in range(1, batch.max() + 1):
+        first = started[b * 3 * 2]
+        mine = xs[batch == b]
+        if np.ptp(mine) > 0.3:
+            assert first == mine.max(), (b, first, mine)
+
+
+def test_restore_proposal_order_undoes_the_dispatch_permutation():
+    params = ["old", "c", "a", "b"]  # an earlier row, then a batch sent as c, a, b
+    out = ["o0", "o1", "c0", "c1", "a0", "a1", "b0", "b1"]
+    more = {"batch": [0, 1, 1, 1]}
+    _restore_proposal_order(params, out, more, order=[2, 0, 1], n_splits=2)
+    assert params == ["old", "a", "b", "c"]
+    assert out == ["o0", "o1", "a0", "a1", "b0", "b1", "c0", "c1"]
+    assert more == {"batch": [0, 1, 1, 1]}
