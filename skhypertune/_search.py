@@ -342,10 +342,12 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
 
         seeds = [u for u in self._seed_points if space.key(u) not in seen]
         n_done = len(points[0])
+        n_left = n_target - n_done
+        n_first = min(max(self._batch_size(), strategy.n_ready()), n_left)
         search_ctx = compat.search_context(
             callback_ctx,
             self,
-            max_batches=max(math.ceil((n_target - n_done) / self._batch_size()), 1),
+            max_batches=1 + max(math.ceil((n_left - n_first) / self._batch_size()), 0),
         )
         batch_index = (
             int(prev_results[self._batch_column].max()) + 1
@@ -355,7 +357,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         results = None
         self._stopped_by_ = None
         while n_done < n_target:
-            n = min(self._batch_size(), n_target - n_done)
+            n = min(max(self._batch_size(), strategy.n_ready()), n_target - n_done)
             U = self._propose(strategy, seeds, seen, n, rng)
             if len(U) == 0:
                 break  # every distinct parameter set has been evaluated

@@ -65,6 +65,8 @@ class BayesSearchCV(BaseHyperSearchCV):
         the same batches and give identical results for the same
         ``random_state``, and two workers are both busy. Larger batches use
         more workers but each candidate is chosen with less information.
+        The initial design does not depend on any score, so it is evaluated
+        as one batch whatever ``n_points`` is.
 
     scoring : str, callable, list, tuple or dict, default=None
         Strategy to evaluate the performance of the cross-validated model,

@@ -52,6 +52,15 @@ class Strategy:
         """Propose ``n`` points as an ``(n, space.n_dims)`` array."""
         raise NotImplementedError
 
+    def n_ready(self) -> int:
+        """How many next proposals do not depend on scores still to come.
+
+        The search loop evaluates at least that many together (a fixed
+        initial design in one batch instead of several): fewer waits for the
+        slowest fit of a batch, and the same proposals.
+        """
+        return 0
+
     def tell(self, points: np.ndarray, scores: np.ndarray) -> None:
         """Record evaluated points and their scores (higher is better, NaN failed)."""
         points = np.atleast_2d(np.asarray(points, dtype=float))

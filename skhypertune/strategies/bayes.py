@@ -236,6 +236,10 @@ class GPStrategy(Strategy):
         for u in points:
             self._told_keys.add(self.space.point_key(u))
 
+    def n_ready(self) -> int:
+        # Design points are fixed in advance; the model needs every one of them.
+        return max(self.n_initial_points - len(self.y_), 0)
+
     def ask(self, n: int) -> np.ndarray:
         n = int(n)
         if n <= 0:
