@@ -193,9 +193,14 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         """
         self._validate_params()
         self._validate_search()
-        self._n_splits = _count_splits(self, X, y, params)
+        X, y = self._prepare(X, y, params)
         self._check_checkpoint(X, y, params)
         return super().fit(X, y, **params)
+
+    def _prepare(self, X, y, params) -> tuple[Any, Any]:
+        """Checks and set-up that need the data, before any fit; returns it."""
+        self._n_splits = _count_splits(self, X, y, params)
+        return X, y
 
     def _check_checkpoint(self, X, y, params) -> None:
         """Validate ``checkpoint`` and digest the data it will be tied to."""

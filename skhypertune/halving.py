@@ -17,11 +17,13 @@ parameters, defaults and attributes mean what scikit-learn's documentation says.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 import warnings
 from collections import defaultdict
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 from sklearn.base import is_classifier
@@ -244,33 +246,16 @@ class _BaseHalving(BaseHyperSearchCV):
                     "or use fewer splits."
                 )
 
-    def _prepare(self, X, y, params) -> None:
+    def _prepare(self, X, y, params) -> tuple[Any, Any]:
+        X, y = indexable(X, y)
+        self._plan_resources(X, y, params)
+        return X, y
+
+    def _plan_resources(self, X, y, params) -> None:
         raise NotImplementedError
 
     def fit(self, X, y=None, **params):
-        """Run the search and refit the best candidate.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
-            Target; None for unsupervised learning.
-        **params : dict
-            Passed to the estimator's ``fit``, the scorer and the CV splitter
-            (``groups``, ``sample_weight``, ...), as in scikit-learn's searches.
-
-        Returns
-        -------
-        self : object
-            The fitted search.
-        """
-        self._validate_params()
-        self._validate_search()
-        X, y = indexable(X, y)
-        self._prepare(X, y, params)
-        self._check_checkpoint(X, y, params)
-        compat.BaseSearchCV.fit(self, X, y, **params)
+        super().fit(X, y, **params)
         if not getattr(self, "multimetric_", False) and hasattr(self, "best_index_"):
             self.best_score_ = float(
                 self.cv_results_["mean_test_score"][self.best_index_]
@@ -334,14 +319,30 @@ class _BaseHalving(BaseHyperSearchCV):
     # random_state it draws the same candidates again, so a resumed fit replays
     # the stored rungs in order (no fitting) and goes on live from the first
     # candidate the checkpoint does not hold.
-    def _start_checkpoint(self) -> None:
-        self._checkpoint = self._open_checkpoint()
-        ckpt = self._checkpoint
+    @contextlib.contextmanager
+    def _checkpoint_replay(self, evaluate_candidates):
+        """The checkpoint open for one run; what it answered ends in cv_results_."""
+        ckpt = self._checkpoint = self._open_checkpoint()
         self._stored = ckpt.results if ckpt is not None and ckpt.n_records else None
         self._stored_points = ckpt.points if ckpt is not None else None
         self._replayed_params: list = []
         self._live = None  # the dict evaluate_candidates returned last
         self._last_call = None
+        try:
+            yield
+            self._merge_replayed(evaluate_candidates)
+        finally:
+            if ckpt is not None:
+                ckpt.close()
+            for name in (
+                "_checkpoint",
+                "_stored",
+                "_stored_points",
+                "_live",
+                "_last_call",
+                "_replayed_params",
+            ):
+                self.__dict__.pop(name, None)
 
     def _replayed(self) -> dict:
         """The candidates answered from the checkpoint, as cv_results_ columns."""
@@ -409,19 +410,6 @@ class _BaseHalving(BaseHyperSearchCV):
         else:
             merged = _concat_results(self._replayed(), self._live)
         _replace_results(self._live, merged, self._n_splits)
-
-    def _close_checkpoint(self) -> None:
-        if self._checkpoint is not None:
-            self._checkpoint.close()
-        for name in (
-            "_checkpoint",
-            "_stored",
-            "_stored_points",
-            "_live",
-            "_last_call",
-            "_replayed_params",
-        ):
-            self.__dict__.pop(name, None)
 
     def _run_rungs(
         self,
@@ -736,7 +724,7 @@ class HalvingRandomSearchCV(_BaseHalving):
             )
         super()._validate_search()
 
-    def _prepare(self, X, y, params) -> None:
+    def _plan_resources(self, X, y, params) -> None:
         min_res, max_res = self._resolve_resources(X, y, params)
         space = self._space
         n = self.n_candidates
@@ -776,12 +764,8 @@ class HalvingRandomSearchCV(_BaseHalving):
             )
 
     def _run_search(self, evaluate_candidates, callback_ctx=None):
-        self._start_checkpoint()
-        try:
+        with self._checkpoint_replay(evaluate_candidates):
             self._run_halving(evaluate_candidates, callback_ctx)
-            self._merge_replayed(evaluate_candidates)
-        finally:
-            self._close_checkpoint()
 
     def _run_halving(self, evaluate_candidates, callback_ctx):
         plan: HalvingPlan = self._plan
@@ -1028,7 +1012,7 @@ class HyperbandSearchCV(_BaseHalving):
         self.max_time = max_time
         self.checkpoint = checkpoint
 
-    def _prepare(self, X, y, params) -> None:
+    def _plan_resources(self, X, y, params) -> None:
         min_res, max_res = self._resolve_resources(X, y, params)
         plans = plan_hyperband(
             factor=self.factor,
@@ -1054,13 +1038,11 @@ class HyperbandSearchCV(_BaseHalving):
         # A bracket whose candidates all fail must not end the search (as
         # one failing iteration ends scikit-learn's halving): only a search
         # in which every fit failed raises.
-        self._start_checkpoint()
-        try:
-            with compat.tolerate_failed_batches() as failures:
-                self._run_brackets(evaluate_candidates, callback_ctx)
-                self._merge_replayed(evaluate_candidates)
-        finally:
-            self._close_checkpoint()
+        with (
+            compat.tolerate_failed_batches() as failures,
+            self._checkpoint_replay(evaluate_candidates),
+        ):
+            self._run_brackets(evaluate_candidates, callback_ctx)
         if failures.n_fits and failures.n_failed == failures.n_fits:
             raise ValueError(failures.all_failed_message())
 
