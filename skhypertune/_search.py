@@ -348,7 +348,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         seeds = [u for u in self._seed_points if space.key(u) not in seen]
         n_done = len(points[0])
         n_left = n_target - n_done
-        n_first = min(max(self._batch_size(), strategy.n_ready()), n_left)
+        n_first = _next_batch(self._batch_size(), strategy, n_left)
         search_ctx = compat.search_context(
             callback_ctx,
             self,
@@ -362,7 +362,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         results = None
         self._stopped_by_ = None
         while n_done < n_target:
-            n = min(max(self._batch_size(), strategy.n_ready()), n_target - n_done)
+            n = _next_batch(self._batch_size(), strategy, n_target - n_done)
             U = self._propose(strategy, seeds, seen, n, rng)
             if len(U) == 0:
                 break  # every distinct parameter set has been evaluated
@@ -610,6 +610,11 @@ def _objective(results: Mapping, refit: Any) -> np.ndarray:
         results[f"mean_test_{_metric_name(results, refit)}"], dtype=float
     )
     return np.where(np.isfinite(values), values, np.nan)
+
+
+def _next_batch(batch_size: int, strategy: Strategy, n_left: int) -> int:
+    """Candidates in the next batch: at least those ready without new scores."""
+    return min(max(batch_size, strategy.n_ready()), n_left)
 
 
 def _restore_proposal_order(params: list, out: list, more, order, n_splits) -> None:
