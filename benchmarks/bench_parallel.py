@@ -1,17 +1,29 @@
-"""n_jobs=2 against n_jobs=1 on the same search: speed-up and identical results.
+"""n_jobs=2 against n_jobs=1, side by side with the peers, and identical results.
 
-Runs BayesSearchCV on one task of the search benchmark (by default the one
-whose BayesSearchCV runs took longest there) twice with the same ``random_state``, once
-with ``n_jobs=1`` and once with ``n_jobs=2``, and reports the wall-time ratio
-and whether ``cv_results_`` (parameters and scores) are identical.
+Runs every searcher of the search benchmark on one task (by default the one
+whose BayesSearchCV runs took longest there) with the same ``random_state``
+and budget, once with ``n_jobs=1`` and once with ``n_jobs=2``, alternated and
+repeated, and reports each searcher's wall-time ratio and whether its
+evaluated candidates (parameters and scores) are identical. Two references
+come from the same run, so that a speed-up can be read against what this
+machine allows at that moment:
 
-    python benchmarks/bench_parallel.py [--task NAME ...] [--budget 40] [--seed 0]
-        [--repeats 3]
+* RandomizedSearchCV evaluates all its candidates in one call, with no wait
+  between batches: the best case of scikit-learn's own search machinery;
+* the hardware ceiling: the task's default estimator fitted on its CV training
+  folds many times, once in one process and once split in two halves run by
+  two worker processes (no search, no per-fit dispatch).
+
+    python benchmarks/bench_parallel.py [--task NAME ...] [--searchers NAME ...]
+        [--budget 40] [--seed 0] [--repeats 3] [--n-points auto]
 
 Writes ``benchmarks/results/parallel.md``. Run it on a quiet machine: the
-speed-up is a wall-time ratio on the machine's cores. Both runs limit BLAS and
-OpenMP to one thread per process (threadpoolctl), as joblib's workers do, so
-that n_jobs=1 is not already using every core inside HistGradientBoosting.
+speed-up is a wall-time ratio on the machine's cores. Every run limits BLAS
+and OpenMP to one thread per process (threadpoolctl), as joblib's workers do,
+so that n_jobs=1 is not already using every core inside HistGradientBoosting.
+scikit-optimize runs with ``n_points=2`` for both n_jobs (its default of one
+candidate per batch would leave 3 fits for 2 workers), as BayesSearchCV's
+default does.
 """
 
 from __future__ import annotations
@@ -22,16 +34,21 @@ import os
 import platform
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import TASKS
+from common import N_SPLITS, SEARCHERS, TASKS
 
-from skhypertune import BayesSearchCV
+# Ours first, then scikit-learn's reference, then the peers.
+DEFAULT_SEARCHERS = ["bayes", "evolution", "random", "optuna", "skopt", "ga"]
 
 
 def _slowest_task(seed: int) -> str:
@@ -59,27 +76,78 @@ def _slowest_task(seed: int) -> str:
     return max(timings, key=timings.get)
 
 
-def _run(task, n_jobs: int, budget: int, seed: int):
+def _run(searcher, task, n_jobs: int, budget: int, seed: int, n_points="auto"):
+    """Fit one search; return its evaluations and wall time."""
     X, _, y, _ = task.split(seed)
-    search = BayesSearchCV(
-        task.make_estimator(seed),
-        task.make_space(),
-        n_iter=budget,
-        cv=task.cv(seed),
-        scoring=task.scoring,
-        n_jobs=n_jobs,
-        random_state=seed,
+    search = searcher.build(
+        task, task.make_estimator(seed), task.make_space(), task.cv(seed), budget, seed
     )
-    with threadpool_limits(limits=1):
+    search.set_params(n_jobs=n_jobs)
+    if searcher.name == "bayes":
+        search.set_params(n_points=n_points)
+    elif searcher.name == "skopt":
+        search.set_params(n_points=2)
+    kwargs = searcher.fit_kwargs(budget)
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", FutureWarning)
         t0 = time.perf_counter()
-        search.fit(X, y)
-        return search, time.perf_counter() - t0
+        search.fit(X, y, **kwargs)
+        wall = time.perf_counter() - t0
+    return searcher.evaluations(search, N_SPLITS), wall
+
+
+def _fit_folds(estimator, X, y, trains) -> float:
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    t0 = time.perf_counter()
+    for train in trains:
+        clone(estimator).fit(X[train], y[train])
+    return time.perf_counter() - t0
+
+
+def _hardware_ceiling(task, seed: int, repeats: int):
+    """Wall-time ratio of the same fits in one process and split over two.
+
+    Returns the ratio of medians, the number of fits and both lists of times.
+    """
+    X, _, y, _ = task.split(seed)
+    X, y = np.asarray(X), np.asarray(y)
+    estimator = task.make_estimator(seed)
+    trains = [train for train, _ in task.cv(seed).split(X, y)] * 16
+    halves = (trains[::2], trains[1::2])
+    one, two = [], []
+    with threadpool_limits(limits=1):
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            _fit_folds(estimator, X, y, trains)
+            one.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            Parallel(n_jobs=2)(delayed(_fit_folds)(estimator, X, y, h) for h in halves)
+            two.append(time.perf_counter() - t0)
+    return float(np.median(one) / np.median(two)), len(trains), one, two
+
+
+def _same(a, b) -> tuple[bool, bool]:
+    same_params = [repr(sorted(p.items())) for p in a.params] == [
+        repr(sorted(p.items())) for p in b.params
+    ]
+    same_scores = len(a.scores) == len(b.scores) and np.array_equal(
+        a.scores, b.scores, equal_nan=True
+    )
+    return same_params, same_scores
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--task", nargs="+", default=None, choices=sorted(TASKS), dest="tasks"
+    )
+    parser.add_argument(
+        "--searchers",
+        nargs="+",
+        default=DEFAULT_SEARCHERS,
+        choices=sorted(SEARCHERS),
     )
     parser.add_argument("--budget", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
@@ -89,55 +157,103 @@ def main(argv=None) -> int:
         default=3,
         help="runs of each n_jobs, alternated; the speed-up compares medians",
     )
+    parser.add_argument(
+        "--n-points",
+        default="auto",
+        type=lambda v: v if v == "auto" else int(v),
+        help="BayesSearchCV's n_points",
+    )
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args(argv)
 
     names = args.tasks or [_slowest_task(args.seed)]
-    lines, ok = [], True
+    sections, ok = [], True
     for name in names:
         task = TASKS[name]
-        # Warm the process pool so its start-up is not charged to n_jobs=2.
-        _run(task, 2, 2, args.seed)
-        walls: dict[int, list[float]] = {1: [], 2: []}
+        # Start joblib's worker processes and import the estimator in them,
+        # so that start-up is not charged to the first n_jobs=2 run.
+        _run(SEARCHERS["random"], task, 2, 4, args.seed)
+        walls = {s: {1: [], 2: []} for s in args.searchers}
+        last, failed = {}, {}
         for _ in range(args.repeats):
-            one, t1 = _run(task, 1, args.budget, args.seed)
-            two, t2 = _run(task, 2, args.budget, args.seed)
-            walls[1].append(t1)
-            walls[2].append(t2)
-        same_params = one.cv_results_["params"] == two.cv_results_["params"]
-        same_scores = np.array_equal(
-            one.cv_results_["mean_test_score"], two.cv_results_["mean_test_score"]
-        )
-        ok = ok and same_params and same_scores
-        fit_time = float(
-            np.sum(
-                one.cv_results_["mean_fit_time"] + one.cv_results_["mean_score_time"]
+            for s in args.searchers:
+                if s in failed:
+                    continue
+                try:
+                    for n_jobs in (1, 2):
+                        ev, wall = _run(
+                            SEARCHERS[s],
+                            task,
+                            n_jobs,
+                            args.budget,
+                            args.seed,
+                            args.n_points,
+                        )
+                        walls[s][n_jobs].append(wall)
+                        last[s, n_jobs] = ev
+                except Exception as exc:  # a failing peer is a result
+                    failed[s] = f"{type(exc).__name__}: {exc}"[:200]
+                print(
+                    name,
+                    s,
+                    {k: np.round(v, 2).tolist() for k, v in walls[s].items()},
+                    flush=True,
+                )
+        ceiling, n_fits, one, two = _hardware_ceiling(task, args.seed, args.repeats)
+        random_speedup = None
+        if "random" in args.searchers and "random" not in failed:
+            random_speedup = np.median(walls["random"][1]) / np.median(
+                walls["random"][2]
             )
-            * one.n_splits_
-        )
-        m1, m2 = float(np.median(walls[1])), float(np.median(walls[2]))
-        runs = {k: ", ".join(f"{t:.2f}" for t in v) for k, v in walls.items()}
-        lines.append(
-            f"| {name} | {runs[1]} | {runs[2]} | {m1 / m2:.2f} | {fit_time:.2f} "
-            f"| {same_params} | {same_scores} | {one.best_score_:.4f} |"
-        )
+        lines = []
+        for s in args.searchers:
+            if s in failed:
+                lines.append(f"| {s} | failed: {failed[s]} | | | | | |")
+                continue
+            m1, m2 = np.median(walls[s][1]), np.median(walls[s][2])
+            speedup = m1 / m2
+            same_params, same_scores = _same(last[s, 1], last[s, 2])
+            if s == "bayes":
+                ok = ok and same_params and same_scores
+            rel = "" if random_speedup is None else f"{speedup / random_speedup:.2f}"
+            runs = {k: ", ".join(f"{t:.2f}" for t in v) for k, v in walls[s].items()}
+            lines.append(
+                f"| {s} | {runs[1]} | {runs[2]} | **{speedup:.2f}** | {rel} "
+                f"| {speedup / ceiling:.2f} | {same_params and same_scores} |"
+            )
+        sections += [
+            f"## {name}",
+            "",
+            "| searcher | n_jobs=1 wall s | n_jobs=2 wall s | speed-up "
+            "| / RandomizedSearchCV's | / hardware ceiling | same candidates and "
+            "scores |",
+            "|---|---|---|---|---|---|---|",
+            *lines,
+            "",
+            f"Hardware ceiling (the default estimator fitted {n_fits} times "
+            "on the CV training folds, in one process vs. in two halves on two "
+            f"worker processes): **{ceiling:.2f}** "
+            f"(one process {', '.join(f'{t:.2f}' for t in one)} s; "
+            f"two {', '.join(f'{t:.2f}' for t in two)} s).",
+            "",
+        ]
     rows = [
-        "# n_jobs=2 against n_jobs=1 (BayesSearchCV)",
+        "# n_jobs=2 against n_jobs=1, side by side",
         "",
-        f"Budget {args.budget}, seed {args.seed}, default n_points, 3-fold CV; "
-        f"{args.repeats} runs of each n_jobs, alternated, after a warm-up that "
-        f"starts joblib's worker processes; {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}. Speed-up = "
-        "median wall time with n_jobs=1 / median with n_jobs=2.",
+        f"Budget {args.budget}, seed {args.seed}, {N_SPLITS}-fold CV, "
+        f"BayesSearchCV n_points={args.n_points!r}, scikit-optimize n_points=2; "
+        f"{args.repeats} runs of each searcher and n_jobs, alternated in one "
+        "invocation after a warm-up that starts joblib's worker processes; "
+        f"{platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}. Speed-up = median wall time with n_jobs=1 / "
+        "median with n_jobs=2. 'Same candidates and scores' compares the n_jobs=1 "
+        "and n_jobs=2 runs of the last repeat.",
         "",
-        "| task | n_jobs=1 wall s | n_jobs=2 wall s | speed-up | fit+score s "
-        "(n_jobs=1) | same params | same scores | best CV |",
-        "|---|---|---|---|---|---|---|---|",
-        *lines,
+        *sections,
     ]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "parallel.md").write_text("\n".join(rows) + "\n")
+    (out / "parallel.md").write_text("\n".join(rows))
     print("\n".join(rows))
     return 0 if ok else 1
 
