@@ -10,9 +10,10 @@ machine allows at that moment:
 
 * RandomizedSearchCV evaluates all its candidates in one call, with no wait
   between batches: the best case of scikit-learn's own search machinery;
-* the hardware ceiling: the task's default estimator fitted on its CV training
-  folds many times, once in one process and once split in two halves run by
-  two worker processes (no search, no per-fit dispatch).
+* the hardware ceiling: the fits of a random search (16 parameter sets from
+  the task's space, each on every CV training fold), once in one process and
+  once split in two halves run by two worker processes (no search, no
+  per-fit dispatch).
 
     python benchmarks/bench_parallel.py [--task NAME ...] [--searchers NAME ...]
         [--budget 40] [--seed 0] [--repeats 3] [--n-points auto]
@@ -41,6 +42,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import ParameterSampler
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -98,34 +100,39 @@ def _run(searcher, task, n_jobs: int, budget: int, seed: int, n_points="auto"):
     return searcher.evaluations(search, N_SPLITS), wall
 
 
-def _fit_folds(estimator, X, y, trains) -> float:
+def _fit_all(estimator, X, y, jobs) -> float:
     warnings.simplefilter("ignore", ConvergenceWarning)
     t0 = time.perf_counter()
-    for train in trains:
-        clone(estimator).fit(X[train], y[train])
+    for params, train in jobs:
+        clone(estimator).set_params(**params).fit(X[train], y[train])
     return time.perf_counter() - t0
 
 
 def _hardware_ceiling(task, seed: int, repeats: int):
     """Wall-time ratio of the same fits in one process and split over two.
 
-    Returns the ratio of medians, the number of fits and both lists of times.
+    The fits are those of a random search: 16 parameter sets sampled from the
+    task's space, each fitted on every CV training fold. Returns the ratio of
+    medians, the number of fits and both lists of times.
     """
     X, _, y, _ = task.split(seed)
     X, y = np.asarray(X), np.asarray(y)
     estimator = task.make_estimator(seed)
-    trains = [train for train, _ in task.cv(seed).split(X, y)] * 16
-    halves = (trains[::2], trains[1::2])
+    sampled = ParameterSampler(task.make_space(), n_iter=16, random_state=seed)
+    jobs = [
+        (params, train) for params in sampled for train, _ in task.cv(seed).split(X, y)
+    ]
+    halves = (jobs[::2], jobs[1::2])
     one, two = [], []
     with threadpool_limits(limits=1):
         for _ in range(repeats):
             t0 = time.perf_counter()
-            _fit_folds(estimator, X, y, trains)
+            _fit_all(estimator, X, y, jobs)
             one.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            Parallel(n_jobs=2)(delayed(_fit_folds)(estimator, X, y, h) for h in halves)
+            Parallel(n_jobs=2)(delayed(_fit_all)(estimator, X, y, h) for h in halves)
             two.append(time.perf_counter() - t0)
-    return float(np.median(one) / np.median(two)), len(trains), one, two
+    return float(np.median(one) / np.median(two)), len(jobs), one, two
 
 
 def _same(a, b) -> tuple[bool, bool]:
@@ -230,9 +237,9 @@ def main(argv=None) -> int:
             "|---|---|---|---|---|---|---|",
             *lines,
             "",
-            f"Hardware ceiling (the default estimator fitted {n_fits} times "
-            "on the CV training folds, in one process vs. in two halves on two "
-            f"worker processes): **{ceiling:.2f}** "
+            f"Hardware ceiling ({n_fits} fits: 16 parameter sets sampled from the "
+            "space, each on every CV training fold, in one process vs. in two "
+            f"halves on two worker processes): **{ceiling:.2f}** "
             f"(one process {', '.join(f'{t:.2f}' for t in one)} s; "
             f"two {', '.join(f'{t:.2f}' for t in two)} s).",
             "",
