@@ -155,7 +155,7 @@ def summarise(rows: list[dict], refs: dict) -> dict:
         t: _mean([r["test_score"] for r in random_rows if r["task"] == t]) for t in refs
     }
     random_wall = {(r["task"], r["seed"]): r["wall_time"] for r in random_rows}
-    random_test = {(r["task"], r["seed"]): r["test_score"] for r in random_rows}
+    test = _test_scores(ok)
     # 100 = the best CV score seen on each seed, averaged over the seeds random
     # search ran: a seed fixes the split and folds, so a maximum over all seeds
     # would mix splits and grow with the number of seeds.
@@ -174,9 +174,6 @@ def summarise(rows: list[dict], refs: dict) -> dict:
         )
         r["norm_test"] = _normalise(
             r["test_score"], zero_test[r["task"]], refs[r["task"]]["test"]
-        )
-        r["test_vs_random"] = r["test_score"] - random_test.get(
-            (r["task"], r["seed"]), math.nan
         )
         base = random_wall.get((r["task"], r["seed"]))
         r["wall_ratio"] = r["wall_time"] / base if base else math.nan
@@ -204,6 +201,9 @@ def summarise(rows: list[dict], refs: dict) -> dict:
         task_norm = [cells[t, name]["norm_cv"] for t in tasks]
         ratios = [r["wall_ratio"] for r in mine if r["wall_ratio"] > 0]
         failed = [r for r in rows if r["searcher"] == name and r["status"] != "ok"]
+        # Paired with random search on the same task and seed (same split),
+        # so the split-to-split spread of test scores cancels.
+        vs_random = _test_diffs(test, name, "random")
         per_searcher[name] = {
             "norm_cv": _mean(task_norm),
             "norm_cv_sem": _sem(task_norm),
@@ -212,10 +212,8 @@ def summarise(rows: list[dict], refs: dict) -> dict:
             "norm_cv_pooled": _mean([cells[t, name]["norm_cv_pooled"] for t in tasks]),
             "test": _mean([cells[t, name]["test"] for t in tasks]),
             "norm_test": _mean([cells[t, name]["norm_test"] for t in tasks]),
-            # Paired with random search on the same task and seed (same split),
-            # so the split-to-split spread of test scores cancels.
-            "test_vs_random": _mean([r["test_vs_random"] for r in mine]),
-            "test_vs_random_sem": _sem([r["test_vs_random"] for r in mine]),
+            "test_vs_random": _mean(vs_random),
+            "test_vs_random_sem": _sem(vs_random),
             "wall_ratio": float(np.exp(np.mean(np.log(ratios))))
             if ratios
             else math.nan,
@@ -418,21 +416,31 @@ def render(budget: int, rows: list[dict], refs: dict, meta: dict) -> str:
     return "\n".join(parts)
 
 
-def _paired_test_table(rows: list[dict], names: list[str]) -> str:
-    test = {
+def _test_scores(rows: list[dict]) -> dict:
+    """Held-out test score of each successful (searcher, task, seed) run."""
+    return {
         (r["searcher"], r["task"], r["seed"]): r["test_score"]
         for r in rows
         if r["status"] == "ok"
     }
+
+
+def _test_diffs(test: dict, a: str, b: str) -> list[float]:
+    """Test score of ``a`` minus ``b`` on every (task, seed) both ran."""
+    return [
+        v - test[b, t, seed]
+        for (name, t, seed), v in test.items()
+        if name == a and (b, t, seed) in test
+    ]
+
+
+def _paired_test_table(rows: list[dict], names: list[str]) -> str:
+    test = _test_scores(rows)
     lines = []
     for a in names:
         line = [f"**{a}**"]
         for b in names:
-            diffs = [
-                v - test[b, t, seed]
-                for (name, t, seed), v in test.items()
-                if name == a and (b, t, seed) in test
-            ]
+            diffs = _test_diffs(test, a, b)
             if a == b or not diffs:
                 line.append("")
             else:
