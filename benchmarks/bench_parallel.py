@@ -47,7 +47,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import N_SPLITS, SEARCHERS, TASKS
+from common import N_SPLITS, SEARCHERS, TASKS, quiet_fit_warnings
 
 # Ours first, then scikit-learn's reference, then the peers.
 DEFAULT_SEARCHERS = ["bayes", "evolution", "random", "optuna", "skopt", "ga"]
@@ -90,10 +90,7 @@ def _run(searcher, task, n_jobs: int, budget: int, seed: int, n_points="auto"):
     elif searcher.name == "skopt":
         search.set_params(n_points=2)
     kwargs = searcher.fit_kwargs(budget)
-    with threadpool_limits(limits=1), warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", UserWarning)
-        warnings.simplefilter("ignore", FutureWarning)
+    with threadpool_limits(limits=1), quiet_fit_warnings():
         t0 = time.perf_counter()
         search.fit(X, y, **kwargs)
         wall = time.perf_counter() - t0

@@ -18,6 +18,7 @@ error text; they are never dropped.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import time
@@ -688,6 +689,20 @@ class RunResult:
         return asdict(self)
 
 
+@contextlib.contextmanager
+def quiet_fit_warnings():
+    """Silence what searchers' fits warn about at benchmark scale.
+
+    Convergence of short MLP/SGD fits, peers' deprecation and user warnings:
+    thousands of lines that would bury the benchmark's own output.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        yield
+
+
 def _short_error(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".replace("\n", " ")
     return text if len(text) <= 300 else text[:297] + "..."
@@ -711,10 +726,7 @@ def run_one(task: Task, searcher: Searcher, budget: int, seed: int) -> RunResult
             seed,
         )
         kwargs = searcher.fit_kwargs(budget)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            warnings.simplefilter("ignore", UserWarning)
-            warnings.simplefilter("ignore", FutureWarning)
+        with quiet_fit_warnings():
             start = time.perf_counter()
             search.fit(X_tr, y_tr, **kwargs)
             row.wall_time = time.perf_counter() - start
