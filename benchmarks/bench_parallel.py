@@ -36,18 +36,16 @@ import os
 import platform
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import N_SPLITS, SEARCHERS, TASKS, quiet_fit_warnings
+from common import N_SPLITS, SEARCHERS, TASKS, params_key, quiet_fit_warnings
 
 # Ours first, then scikit-learn's reference, then the peers.
 DEFAULT_SEARCHERS = ["bayes", "evolution", "random", "optuna", "skopt", "ga"]
@@ -98,10 +96,10 @@ def _run(searcher, task, n_jobs: int, budget: int, seed: int, n_points="auto"):
 
 
 def _fit_all(estimator, X, y, jobs) -> float:
-    warnings.simplefilter("ignore", ConvergenceWarning)
     t0 = time.perf_counter()
-    for params, train in jobs:
-        clone(estimator).set_params(**params).fit(X[train], y[train])
+    with quiet_fit_warnings():
+        for params, train in jobs:
+            clone(estimator).set_params(**params).fit(X[train], y[train])
     return time.perf_counter() - t0
 
 
@@ -133,9 +131,7 @@ def _ceiling(task, seed: int, candidates: list[dict], repeats: int):
 
 
 def _same(a, b) -> tuple[bool, bool]:
-    same_params = [repr(sorted(p.items())) for p in a.params] == [
-        repr(sorted(p.items())) for p in b.params
-    ]
+    same_params = [params_key(p) for p in a.params] == [params_key(p) for p in b.params]
     same_scores = len(a.scores) == len(b.scores) and np.array_equal(
         a.scores, b.scores, equal_nan=True
     )
