@@ -498,12 +498,20 @@ def _halving(kind, path, **kw):
 
 
 _HALVING_COLUMNS = ("mean_test_score", "split0_test_score", "iter", "n_resources")
+# Enough rows for several halving iterations on subsamples.
+X_BIG = np.arange(160, dtype=float).reshape(80, 2)
+
+
+def _assert_same_rows(search, reference):
+    for key in _HALVING_COLUMNS:
+        np.testing.assert_array_equal(
+            search.cv_results_[key], reference.cv_results_[key], err_msg=key
+        )
 
 
 @pytest.mark.parametrize("kind", ["halving", "hyperband"])
 def test_halving_resume_replays_the_finished_iterations(kind, tmp_path):
-    X_big = np.arange(160, dtype=float).reshape(80, 2)
-    reference = _halving(kind, None).fit(X_big)
+    reference = _halving(kind, None).fit(X_BIG)
     n_fits = len(Logged.fits)
     assert n_fits > 20
 
@@ -515,17 +523,14 @@ def test_halving_resume_replays_the_finished_iterations(kind, tmp_path):
     n_first = int(np.sum(reference.cv_results_["iter"] == 0))
     Logged.interrupt_at = n_first * N_SPLITS + 3 if kind == "halving" else n_fits // 2
     with pytest.raises(KeyboardInterrupt):
-        _halving(kind, path).fit(X_big)
+        _halving(kind, path).fit(X_BIG)
     n_stored = len(_records(path)[1])
     assert 0 < n_stored < len(reference.cv_results_["params"])
 
     Logged.fits.clear()
     Logged.interrupt_at = None
-    resumed = _halving(kind, path).fit(X_big)
-    for key in _HALVING_COLUMNS:
-        np.testing.assert_array_equal(
-            resumed.cv_results_[key], reference.cv_results_[key], err_msg=key
-        )
+    resumed = _halving(kind, path).fit(X_BIG)
+    _assert_same_rows(resumed, reference)
     assert resumed.cv_results_["params"] == reference.cv_results_["params"]
     assert resumed.best_params_ == reference.best_params_
     assert resumed.n_candidates_ == reference.n_candidates_
@@ -535,12 +540,9 @@ def test_halving_resume_replays_the_finished_iterations(kind, tmp_path):
 
     # A third fit finds everything stored: one candidate is scored again.
     Logged.fits.clear()
-    again = _halving(kind, path).fit(X_big)
+    again = _halving(kind, path).fit(X_BIG)
     assert len(Logged.fits) == N_SPLITS + 1
-    for key in _HALVING_COLUMNS:
-        np.testing.assert_array_equal(
-            again.cv_results_[key], reference.cv_results_[key]
-        )
+    _assert_same_rows(again, reference)
     assert again.best_index_ == reference.best_index_
 
 
@@ -549,36 +551,31 @@ def test_halving_resume_replays_the_finished_iterations(kind, tmp_path):
 def test_halving_checkpoint_needs_an_int_random_state(kind, random_state, tmp_path):
     search = _halving(kind, str(tmp_path / "r.jsonl"), random_state=random_state)
     with pytest.raises(ValueError, match="checkpoint needs random_state to be an int"):
-        search.fit(np.arange(160, dtype=float).reshape(80, 2))
+        search.fit(X_BIG)
     assert not Logged.fits
     assert not (tmp_path / "r.jsonl").exists()
 
 
 def test_halving_refuses_a_checkpoint_of_other_settings(tmp_path):
     path = str(tmp_path / "run.jsonl")
-    X_big = np.arange(160, dtype=float).reshape(80, 2)
-    _halving("halving", path).fit(X_big)
+    _halving("halving", path).fit(X_BIG)
     Logged.fits.clear()
     with pytest.raises(ValueError, match="different settings.*factor"):
-        _halving("halving", path, factor=3).fit(X_big)
+        _halving("halving", path, factor=3).fit(X_BIG)
     assert not Logged.fits
 
 
 def test_halving_resume_from_part_of_an_iteration(tmp_path):
     """A file cut inside an iteration: its stored candidates are not refitted."""
-    X_big = np.arange(160, dtype=float).reshape(80, 2)
     path = tmp_path / "run.jsonl"
-    reference = _halving("halving", str(path)).fit(X_big)
+    reference = _halving("halving", str(path)).fit(X_BIG)
     lines = path.read_text().splitlines(keepends=True)
     n_first = int(np.sum(reference.cv_results_["iter"] == 0))
     n_keep = n_first + 2  # all of iteration 0 and 2 candidates of iteration 1
     path.write_text("".join(lines[: 1 + n_keep]))
 
     Logged.fits.clear()
-    resumed = _halving("halving", str(path)).fit(X_big)
-    for key in _HALVING_COLUMNS:
-        np.testing.assert_array_equal(
-            resumed.cv_results_[key], reference.cv_results_[key]
-        )
+    resumed = _halving("halving", str(path)).fit(X_BIG)
+    _assert_same_rows(resumed, reference)
     n_total = len(reference.cv_results_["params"])
     assert len(Logged.fits) == (n_total - n_keep) * N_SPLITS + 1
