@@ -11,6 +11,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
+from sklearn.utils import check_random_state
 
 from skhypertune._search import BaseHyperSearchCV
 from skhypertune.strategies import RandomStrategy
@@ -80,3 +81,20 @@ def tiny_classification():
         n_samples=60, n_features=5, n_informative=3, random_state=0
     )
     return X, y
+
+
+class RvsOnly:
+    """A sampler with only ``rvs`` (RandomizedSearchCV accepts those).
+
+    Draws integers in ``[0, high)`` or floats from an exponential.
+    """
+
+    def __init__(self, integer: bool, high: int = 50):
+        self.integer = integer
+        self.high = high
+
+    def rvs(self, random_state=None):
+        rng = check_random_state(random_state)
+        if self.integer:
+            return int(rng.randint(0, self.high))
+        return float(rng.exponential())

@@ -14,6 +14,8 @@ from sklearn.utils import check_random_state
 
 from skhypertune.space import SearchSpace
 
+from conftest import RvsOnly
+
 # A menu of priors a RandomizedSearchCV user writes, with a membership test.
 _PRIORS = {
     "loguniform": (stats.loguniform(1e-4, 1e2), lambda x: 1e-4 <= x <= 1e2),
@@ -103,19 +105,6 @@ def test_conditional_space_decodes_only_its_branch(data):
     np.testing.assert_allclose(space.encode(params)[mask], snapped[mask], atol=1e-9)
 
 
-class _Sampler:
-    """An object with only ``rvs``, which RandomizedSearchCV accepts."""
-
-    def __init__(self, discrete):
-        self.discrete = discrete
-
-    def rvs(self, size=None, random_state=None):
-        rng = check_random_state(random_state)
-        if self.discrete:
-            return rng.randint(0, 5, size=size)
-        return rng.exponential(size=size)
-
-
 _SNAP_PRIORS = {
     "randint": lambda: stats.randint(3, 17),
     "bigint": lambda: stats.randint(0, 200_000),  # too many values for a table
@@ -123,8 +112,8 @@ _SNAP_PRIORS = {
     "uniform": lambda: stats.uniform(-2, 5),
     "strings": lambda: ["rbf", "linear", "poly"],
     "single": lambda: ["only"],
-    "sampled": lambda: _Sampler(discrete=False),
-    "sampled_int": lambda: _Sampler(discrete=True),
+    "sampled": lambda: RvsOnly(integer=False),
+    "sampled_int": lambda: RvsOnly(integer=True, high=5),
 }
 
 

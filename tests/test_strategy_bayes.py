@@ -5,27 +5,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.stats import loguniform, randint, uniform
-from sklearn.utils import check_random_state
 
 from skhypertune.space import SearchSpace
 from skhypertune.strategies import RandomStrategy, bayes
 from skhypertune.strategies.bayes import GPStrategy
 
-
-class _RvsOnly:
-    """A sampler with only ``rvs`` (RandomizedSearchCV accepts those)."""
-
-    def __init__(self, integer):
-        self.integer = integer
-
-    def rvs(self, random_state=None):
-        rng = check_random_state(random_state)
-        return int(rng.randint(0, 50)) if self.integer else float(rng.exponential())
-
+from conftest import RvsOnly
 
 _PRIORS = {
-    "rvs_int": lambda: _RvsOnly(True),
-    "rvs_float": lambda: _RvsOnly(False),
+    "rvs_int": lambda: RvsOnly(True),
+    "rvs_float": lambda: RvsOnly(False),
     "uniform": lambda: uniform(-1, 3),
     "loguniform": lambda: loguniform(1e-3, 1e2),
     "randint": lambda: randint(0, 6),
