@@ -496,7 +496,10 @@ def _fanova(X, y, axes, interactions, n_estimators, forest, seed):
     p = X.shape[1]
     main = np.zeros(p)
     pairs = {jk: 0.0 for jk in combinations(range(p), 2)} if interactions else {}
-    if p == 0 or np.ptp(y) == 0:
+    # Scores that differ by less than their squares can hold (e.g. 0 and
+    # 1e-270) have a standard deviation of zero: nothing to explain.
+    spread = y.std()
+    if p == 0 or not spread > 0:
         return main, pairs
     cls = RandomForestRegressor if forest == "random" else ExtraTreesRegressor
     # Trees that may split on every parameter rarely split on the weak ones
@@ -512,7 +515,7 @@ def _fanova(X, y, axes, interactions, n_estimators, forest, seed):
         random_state=seed,
     )
     # Standardising keeps the tolerance checks below independent of scale.
-    y_std = (y - y.mean()) / y.std()
+    y_std = (y - y.mean()) / spread
     model.fit(X, y_std)
     n_used = 0
     for tree in model.estimators_:

@@ -256,6 +256,12 @@ def test_constant_scores_give_equal_shares_with_a_warning():
     with pytest.warns(UserWarning, match="no variation"):
         imp = param_importances(res)
     assert imp == {"a": 0.5, "b": 0.5}
+    # Scores too close for their variance to be represented (it underflows
+    # to zero) count as constant instead of overflowing the standardisation.
+    res["mean_test_score"] = [0.0] * 7 + [7e-272]
+    with pytest.warns(UserWarning, match="no variation"):
+        imp = param_importances(res, interactions=True)
+    assert imp == {"a": 0.5, "b": 0.5, ("a", "b"): 0.0}
 
 
 def test_same_random_state_same_result_and_random_forest_option():
