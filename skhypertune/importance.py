@@ -54,6 +54,7 @@ def param_importances(
     metric: str | None = None,
     param_distributions: Mapping | Sequence[Mapping] | None = None,
     interactions: bool = False,
+    normalize: bool = True,
     iteration: int | str = "first",
     n_estimators: int = 64,
     forest: str = "extra",
@@ -80,9 +81,16 @@ def param_importances(
         scale, a list uniformly); otherwise by the frequency of its evaluated
         values, which for random and grid search is their sampling distribution.
     interactions : bool, default=False
-        Also return the pairwise interaction shares. Main effects and pairs
-        are then normalised together, so the main effects' shares are smaller
-        than with ``interactions=False``.
+        Also return the pairwise interaction shares. With ``normalize=True``
+        main effects and pairs are then normalised together, so the main
+        effects' shares are smaller than with ``interactions=False``.
+    normalize : bool, default=True
+        If True, the returned shares are rescaled to sum to one. If False,
+        each is its fraction of the total variance of the surrogate's
+        prediction, the same whether or not ``interactions`` is set; they
+        sum to at most one, and ``1 - sum`` is the variance the returned
+        terms leave out (all interactions, or those of three and more
+        hyperparameters with ``interactions=True``).
     iteration : "first", "last" or int, default="first"
         Which candidates of a successive-halving search (results with an
         ``iter`` column) to use: "first" takes those evaluated with the
@@ -104,9 +112,10 @@ def param_importances(
     Returns
     -------
     importances : dict
-        Parameter name to share of the explained variance, summing to one,
-        sorted from most to least important. With ``interactions=True`` the
-        dict also holds ``(name_a, name_b)`` tuples for the pairs.
+        Parameter name to share of the explained variance, summing to one
+        (at most one with ``normalize=False``), sorted from most to least
+        important. With ``interactions=True`` the dict also holds
+        ``(name_a, name_b)`` tuples for the pairs.
 
     Raises
     ------
@@ -148,6 +157,17 @@ def param_importances(
     ['a', 'b']
     >>> round(imp["a"], 1)
     1.0
+
+    With ``normalize=False`` main effects and interactions are shares of one
+    total; what they leave out is the variance of higher-order interactions:
+
+    >>> both = param_importances(
+    ...     {"params": params, "mean_test_score": scores},
+    ...     interactions=True, normalize=False, random_state=0,
+    ... )
+    >>> rest = 1 - sum(both.values())
+    >>> list(both), rest >= 0
+    (['a', 'b', ('a', 'b')], True)
     """
     results, metric, param_distributions = _unpack(
         cv_results, metric, param_distributions
@@ -179,6 +199,9 @@ def param_importances(
             stacklevel=2,
         )
         shares = {k: (1.0 / len(names) if isinstance(k, str) else 0.0) for k in shares}
+        total = 1.0
+    if not normalize:
+        # The fANOVA fractions are already of each tree's total variance.
         total = 1.0
     ordered = sorted(shares.items(), key=lambda kv: (-kv[1], str(kv[0])))
     return {k: float(v / total) for k, v in ordered}

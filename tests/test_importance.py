@@ -81,6 +81,55 @@ def test_interaction_share_and_main_effects():
     assert both[("x1", "x3")] < 0.02 and both[("x2", "x3")] < 0.02
 
 
+def test_unnormalised_shares_are_of_one_total():
+    # Same function: the total variance is 1/12 + 1/12 + 1/48 + 1/9, of which
+    # the pair explains 1/9 and nothing is left for higher orders.
+    space = {k: uniform(0, 1) for k in ("x1", "x2", "x3")}
+    res = _results(
+        space,
+        lambda p: (
+            p["x1"] + p["x2"] + 4 * (p["x1"] - 0.5) * (p["x2"] - 0.5) + 0.5 * p["x3"]
+        ),
+    )
+    kw = dict(param_distributions=space, random_state=0, normalize=False)
+    main = param_importances(res, **kw)
+    both = param_importances(res, interactions=True, **kw)
+    total = 1 / 12 + 1 / 12 + 1 / 48 + 1 / 9
+    _check(both, {"x1": 1 / 12 / total, "x2": 1 / 12 / total, "x3": 1 / 48 / total})
+    assert both[("x1", "x2")] == pytest.approx((1 / 9) / total, abs=0.05)
+    assert 1 - sum(both.values()) == pytest.approx(0.0, abs=0.05)
+    # The main effects are the same numbers with or without interactions,
+    # and normalising them gives the default shares.
+    for name, share in main.items():
+        assert both[name] == pytest.approx(share, rel=1e-12)
+    normalised = param_importances(res, param_distributions=space, random_state=0)
+    for name, share in normalised.items():
+        assert share == pytest.approx(main[name] / sum(main.values()), rel=1e-12)
+    # Without the pairs, what the main effects leave is the interaction.
+    assert 1 - sum(main.values()) == pytest.approx((1 / 9) / total, abs=0.05)
+
+
+def test_unnormalised_shares_leave_out_a_three_way_interaction():
+    # f = x1 + 8 (x1 - .5)(x2 - .5)(x3 - .5): Var(x1) = 1/12, the product
+    # 64 / 12**3, with no main effect or pair: 31% is left for the rest.
+    space = {k: uniform(0, 1) for k in ("x1", "x2", "x3")}
+    res = _results(
+        space,
+        lambda p: p["x1"] + 8 * (p["x1"] - 0.5) * (p["x2"] - 0.5) * (p["x3"] - 0.5),
+        n=400,
+    )
+    both = param_importances(
+        res,
+        param_distributions=space,
+        interactions=True,
+        normalize=False,
+        random_state=0,
+    )
+    assert both["x1"] == pytest.approx((1 / 12) / (1 / 12 + 64 / 12**3), abs=0.05)
+    assert 1 - sum(both.values()) > 0.15
+    assert sum(both.values()) <= 1 + 1e-9
+
+
 def test_categorical_values_of_any_type():
     # Strings, None and an estimator object as the values of one parameter.
     est = LogisticRegression()
@@ -298,6 +347,13 @@ def test_shares_are_a_sorted_distribution(rows):
     assert all(v >= 0 for v in values)
     assert math.isclose(sum(values), 1.0)
     assert values == sorted(values, reverse=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        raw = param_importances(
+            res, n_estimators=4, random_state=0, interactions=True, normalize=False
+        )
+    assert all(v >= 0 for v in raw.values())
+    assert sum(raw.values()) <= 1 + 1e-9
 
 
 # -- the fitted attribute of skhypertune searches ------------------------------
