@@ -18,6 +18,7 @@ for that point (they are never decoded into parameters).
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 import warnings
@@ -246,6 +247,32 @@ def _is_frozen(prior: Any) -> bool:
     )
 
 
+def _describe(prior: Any) -> str:
+    """``randint(5, 5)`` for a frozen scipy distribution, else its repr."""
+    dist = getattr(prior, "dist", None)
+    if dist is None:
+        return repr(prior)
+    args = [repr(a) for a in getattr(prior, "args", ())]
+    args += [f"{k}={v!r}" for k, v in getattr(prior, "kwds", {}).items()]
+    return f"{dist.name}({', '.join(args)})"
+
+
+# What scipy requires of the arguments of the distributions people search with.
+_ARGUMENT_RULES = {
+    "randint": "randint(low, high) needs low < high (high is excluded)",
+    "loguniform": "loguniform(a, b) needs 0 < a < b",
+    "reciprocal": "reciprocal(a, b) needs 0 < a < b",
+    "uniform": "uniform(loc, scale) draws from [loc, loc + scale] and needs scale > 0",
+}
+
+
+def _argument_rule(prior: Any) -> str:
+    name = getattr(getattr(prior, "dist", None), "name", "")
+    return _ARGUMENT_RULES.get(
+        name, "its scale must be > 0 and its shape parameters valid for scipy"
+    )
+
+
 def _is_discrete(prior: Any) -> bool:
     dist = getattr(prior, "dist", None)
     if dist is not None:
@@ -262,12 +289,22 @@ def _make_dimension(name: str, prior: Any, branch: int | None, seed: int) -> Dim
             f"Parameter names in param_distributions must be strings, got "
             f"{name!r} of type {type(name).__name__}."
         )
-    if isinstance(prior, rv_generic):
+    if isinstance(prior, type):
         raise TypeError(
-            f"Parameter {name!r}: got the distribution class "
-            f"{type(prior).__name__!r} rather than a frozen distribution. "
-            f"Call it with its parameters, e.g. scipy.stats.uniform(0, 1)."
+            f"Parameter {name!r}: got the class {prior.__name__!r}; pass a "
+            "distribution instance, e.g. scipy.stats.uniform(0, 1), or a list "
+            "of values."
         )
+    if isinstance(prior, rv_generic):
+        if prior.numargs:
+            raise TypeError(
+                f"Parameter {name!r}: the distribution {prior.name!r} was passed "
+                f"without its shape parameters ({prior.shapes}); call it with "
+                f"them, e.g. scipy.stats.{prior.name}(...)."
+            )
+        # RandomizedSearchCV draws from an unfrozen distribution with its
+        # default loc and scale (scipy.stats.norm is the standard normal).
+        prior = prior()
     if isinstance(prior, (str, bytes)):
         raise TypeError(
             f"Parameter {name!r}: got the string {prior!r}; wrap single values "
@@ -275,10 +312,21 @@ def _make_dimension(name: str, prior: Any, branch: int | None, seed: int) -> Dim
         )
     if _is_frozen(prior):
         lo, hi = (float(b) for b in prior.support())
+        if math.isnan(lo) or math.isnan(hi) or hi < lo:
+            raise ValueError(
+                f"Parameter {name!r}: {_describe(prior)} has invalid arguments "
+                f"(it has no values): {_argument_rule(prior)}."
+            )
         if _is_discrete(prior):
             n_levels = int(hi - lo + 1) if math.isfinite(hi - lo) else None
             return Dimension(name, "integer", branch, prior, n_levels, _lo=lo, _hi=hi)
-        if not (math.isfinite(float(prior.ppf(0.5)))):
+        median = float(prior.ppf(0.5))
+        if math.isnan(median):
+            raise ValueError(
+                f"Parameter {name!r}: {_describe(prior)} has invalid arguments "
+                f"(scipy gives it no quantiles): {_argument_rule(prior)}."
+            )
+        if not math.isfinite(median):
             raise ValueError(
                 f"Parameter {name!r}: its distribution has no finite median; "
                 "it cannot be searched."
@@ -473,6 +521,44 @@ class SearchSpace:
             total += n
         return total
 
+    def is_grid(self) -> bool:
+        """True when every parameter is a list of values (no distribution).
+
+        scikit-learn's ``ParameterSampler`` then samples the grid without
+        replacement, and evaluates all of it when ``n_iter`` covers it.
+        """
+        return all(
+            not hasattr(d.prior, "rvs")
+            for d in self.dimensions
+            if d.name != "__branch__"
+        )
+
+    def grid(self) -> np.ndarray:
+        """Every point of a list-only space, in ``ParameterGrid`` order.
+
+        Dict by dict; within one, the product of the values over the sorted
+        parameter names, the last name varying fastest.
+
+        Raises
+        ------
+        ValueError
+            If a parameter is a distribution (see :meth:`is_grid`).
+        """
+        if not self.is_grid():
+            raise ValueError("The space has distributions; it is not a grid.")
+        rows = []
+        for b, idx in enumerate(self._branch_dims):
+            dims = sorted(idx, key=lambda j: self.dimensions[j].name)
+            levels = [range(self.dimensions[j].n_levels) for j in dims]
+            for combo in itertools.product(*levels):
+                u = np.full(self.n_dims, 0.5)
+                for j, level in zip(dims, combo):
+                    u[j] = (level + 0.5) / self.dimensions[j].n_levels
+                if self._has_branch:
+                    u[0] = (b + 0.5) / self.n_branches
+                rows.append(u)
+        return np.array(rows, dtype=float).reshape(len(rows), self.n_dims)
+
     # -- mapping ----------------------------------------------------------
     def decode(self, u: Any) -> dict:
         """Parameters for one point of the unit cube."""
@@ -482,9 +568,11 @@ class SearchSpace:
                 f"Expected a point with {self.n_dims} coordinates, got {u.shape[0]}."
             )
         b = self.branch_of(u)
+        # Sorted names, as scikit-learn's ParameterGrid and ParameterSampler
+        # build their candidates.
         return {
             self.dimensions[j].name: self.dimensions[j].decode(u[j])
-            for j in self._branch_dims[b]
+            for j in sorted(self._branch_dims[b], key=lambda j: self.dimensions[j].name)
         }
 
     def decode_many(self, U: Any) -> list[dict]:

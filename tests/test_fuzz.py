@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy.stats import norm, randint, uniform
+from scipy.stats import loguniform, norm, randint, uniform
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import KFold
 
@@ -68,6 +68,7 @@ GOOD_SPACES = [
     [{"a": uniform(0, 1)}, {"c": ["x", "y"], "b": [1, 2]}],
     {},
     {"a": [np.nan, 1.0]},
+    {"a": uniform},  # unfrozen: RandomizedSearchCV draws from uniform(0, 1)
 ]
 # (space, words of which one must be in the message)
 BAD_SPACES = [
@@ -76,7 +77,8 @@ BAD_SPACES = [
     (None, ["param_distributions"]),
     (5, ["param_distributions"]),
     ({"a": []}, ["'a'"]),
-    ({"a": uniform}, ["'a'"]),
+    ({"a": loguniform}, ["'a'"]),
+    ({"b": randint(5, 5)}, ["'b'"]),
     ({"a": "abc"}, ["'a'"]),
     ({"a": 5}, ["'a'"]),
     ({"a": None}, ["'a'"]),
