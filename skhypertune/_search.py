@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from joblib import effective_n_jobs
 from scipy.stats import rankdata
-from sklearn.base import is_classifier
+from sklearn.base import clone, is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
@@ -63,8 +63,13 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         "checkpoint": [str, os.PathLike, None],
     }
 
-    #: Name of the cv_results_ column telling which batch a candidate came from.
+    #: Name of the column telling which batch a candidate came from. It is
+    #: kept beside the results while searching (checkpoints store it) and
+    #: ends in ``search_history_``, since ``cv_results_`` keeps exactly
+    #: scikit-learn's keys.
     _batch_column = "batch"
+    #: Columns moved from the results to ``search_history_`` after a fit.
+    _history_columns: tuple[str, ...] = ("batch",)
 
     def __init__(
         self,
@@ -125,14 +130,12 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         """Every check that must fail before the first fit starts."""
         self._space = SearchSpace(self.param_distributions)
         _check_param_names(self.estimator, self._space)
+        if isinstance(self.scoring, (list, tuple, dict)):
+            try:
+                compat.check_multimetric_scoring(self.estimator, self.scoring)
+            except ValueError as exc:  # scikit-learn's message, naming scoring
+                raise ValueError(f"Invalid scoring={self.scoring!r}: {exc}") from None
         self._check_search_params()
-        multimetric = isinstance(self.scoring, (list, tuple, set, dict))
-        if multimetric and not isinstance(self.refit, str):
-            raise ValueError(
-                "With multi-metric scoring, set refit to the name of the metric "
-                f"that ranks the candidates (one of {sorted(self.scoring)!r}); got "
-                f"refit={self.refit!r}. skhypertune optimises a single metric."
-            )
         self._callbacks = _as_callback_list(self.callbacks)
         self._seed_points = self._encode_initial_params()
 
@@ -230,6 +233,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
             with compat.tolerate_failed_batches() as failures:
                 self._search_loop(evaluate_candidates, callback_ctx, failures)
         finally:
+            self.__dict__.pop("_defer_non_finite_warnings", None)
             if self._progress is not None:
                 self._progress.close()
             del self._progress
@@ -288,7 +292,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
             and all(len(v) == n for v in (more_results or {}).values())
         ):
             m = cache[1]
-            new = super()._format_results(
+            new = self._format_all(
                 candidate_params[m:],
                 n_splits,
                 out[m * n_splits :],
@@ -296,10 +300,29 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
             )
             results = _append_formatted(cache[3], new, candidate_params, m)
         if results is None:
+            results = self._format_all(candidate_params, n_splits, out, more_results)
+        self._format_cache = (candidate_params, n, n_splits, results)
+        return results
+
+    def _format_all(self, candidate_params, n_splits, out, more_results):
+        """scikit-learn's formatting; its non-finite score warning deferred.
+
+        scikit-learn warns once per fit about non-finite scores; formatting
+        after every batch would warn once per batch, so the loop warns
+        itself at the end (:func:`_warn_non_finite`).
+        """
+        if not getattr(self, "_defer_non_finite_warnings", False):
+            return super()._format_results(
+                candidate_params, n_splits, out, more_results
+            )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             results = super()._format_results(
                 candidate_params, n_splits, out, more_results
             )
-        self._format_cache = (candidate_params, n, n_splits, results)
+        for w in caught:
+            if not str(w.message).startswith(_NON_FINITE):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         return results
 
     def __getstate__(self):
@@ -324,7 +347,11 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         points = [
             np.asarray(prev_points, dtype=float).reshape(len(prev_points), space.n_dims)
         ]
-        scores = [_objective(prev_results, self.refit) if prev_results else np.empty(0)]
+        scores = [
+            _objective(prev_results, self.refit, self.scoring)
+            if prev_results
+            else np.empty(0)
+        ]
         seen = {space.key(u) for u in points[0]}
         all_params = list(prev_results["params"]) if prev_results else []
         if len(points[0]):
@@ -335,24 +362,34 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
 
         n_target = self.n_iter
         cardinality = space.cardinality()
+        # A list-only space that n_iter covers is evaluated whole, in
+        # ParameterGrid order, as RandomizedSearchCV does: no model can choose
+        # better when every candidate is fitted.
+        exhaustive = space.is_grid() and cardinality <= n_target
         if cardinality < n_target:
-            warnings.warn(
-                f"The search space has only {int(cardinality)} distinct parameter "
-                f"sets, fewer than n_iter={self.n_iter}; running "
-                f"{int(cardinality)} candidates.",
-                UserWarning,
-                stacklevel=4,
-            )
+            if exhaustive:  # scikit-learn's ParameterSampler warning
+                message = (
+                    f"The total space of parameters {int(cardinality)} is smaller "
+                    f"than n_iter={self.n_iter}. Running {int(cardinality)} "
+                    "iterations. For exhaustive searches, use GridSearchCV."
+                )
+            else:
+                message = (
+                    f"The search space has only {int(cardinality)} distinct "
+                    f"parameter sets, fewer than n_iter={self.n_iter}; running "
+                    f"{int(cardinality)} candidates."
+                )
+            warnings.warn(message, UserWarning, stacklevel=4)
             n_target = int(cardinality)
 
         seeds = [u for u in self._seed_points if space.key(u) not in seen]
+        if exhaustive:
+            seeds += list(space.grid())
         n_done = len(points[0])
-        n_left = n_target - n_done
-        n_first = _next_batch(self._batch_size(), strategy, n_left)
         search_ctx = compat.search_context(
             callback_ctx,
             self,
-            max_batches=1 + max(math.ceil((n_left - n_first) / self._batch_size()), 0),
+            max_evaluations=max(n_target - n_done, 1) * self._n_splits,
         )
         batch_index = (
             int(prev_results[self._batch_column].max()) + 1
@@ -361,14 +398,17 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         )
         results = None
         self._stopped_by_ = None
+        self._defer_non_finite_warnings = True
         while n_done < n_target:
             n = _next_batch(self._batch_size(), strategy, n_target - n_done)
+            if exhaustive and not (self.max_time or self._callbacks or self.checkpoint):
+                n = n_target - n_done  # one call, nothing to steer between batches
             U = self._propose(strategy, seeds, seen, n, rng)
             if len(U) == 0:
                 break  # every distinct parameter set has been evaluated
             candidates = self._decode(U)
-            batch_ctx = compat.batch_context(search_ctx, self, len(U) * self._n_splits)
-            kwargs = {"callback_ctx": batch_ctx} if batch_ctx is not None else {}
+            eval_ctx = compat.evaluation_context(search_ctx, n_done * self._n_splits)
+            kwargs = {"callback_ctx": eval_ctx} if eval_ctx is not None else {}
             order = self._dispatch_order(U, points[1:], results)
             self._order = order
             try:
@@ -379,8 +419,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
                 )
             finally:
                 self.__dict__.pop("_order", None)
-            sklearn_stop = compat.end_context(batch_ctx, self)
-            batch_scores = _objective(results, self.refit)[-len(U) :]
+            batch_scores = _objective(results, self.refit, self.scoring)[-len(U) :]
             # Record before anything else can fail: the checkpoint holds every
             # batch whose evaluation finished.
             if self._checkpoint is not None:
@@ -391,9 +430,6 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
             all_params.extend(candidates)
             n_done += len(U)
             self._after_batch(U, candidates, results)
-            if sklearn_stop:
-                self._stopped_by_ = "sklearn callback"
-                break
             if self._should_stop(
                 results, all_params, np.concatenate(scores), batch_index, start
             ):
@@ -424,11 +460,26 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
             )
         else:
             _replace_results(results, results, self._n_splits)
+        self._defer_non_finite_warnings = False
+        _warn_non_finite(results)
+        self._split_history(results)
         compat.end_context(search_ctx, self)
         self._search_points_ = np.vstack(points)
         self._search_space_repr_ = repr(self.param_distributions)
         self._settings_fingerprint_ = _checkpoint.settings_fingerprint(self)
         self.n_evaluated_ = len(results["params"])
+
+    def _split_history(self, results: dict) -> None:
+        """Move the search's own columns from the results to ``search_history_``.
+
+        ``cv_results_`` keeps exactly the keys of the scikit-learn search we
+        replace, so code comparing the two keeps working.
+        """
+        self.search_history_ = {
+            name: np.asarray(results.pop(name))
+            for name in self._history_columns
+            if name in results
+        }
 
     def _propose(self, strategy, seeds, seen, n, rng) -> np.ndarray:
         """``n`` new, distinct points: seeds first, then the strategy's."""
@@ -492,16 +543,17 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
                 "warm_start=False to start a new search."
             )
         prev = self.cv_results_
+        metric = _metric_name(prev, self.refit, self.scoring)
+        last, extra = self._n_splits - 1, self._n_splits
         if (
-            f"split{self._n_splits - 1}_test_{_metric_name(prev, self.refit)}"
-            not in prev
-            or (f"split{self._n_splits}_test_{_metric_name(prev, self.refit)}" in prev)
+            f"split{last}_test_{metric}" not in prev
+            or f"split{extra}_test_{metric}" in prev
         ):
             raise ValueError(
                 "warm_start=True but the number of CV splits changed since the "
                 "last fit; set warm_start=False to start a new search."
             )
-        return {k: v for k, v in prev.items()}, self._search_points_
+        return {**prev, **getattr(self, "search_history_", {})}, self._search_points_
 
     @property
     def param_importances_(self) -> dict:
@@ -578,6 +630,22 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
 
 
 # -- helpers ---------------------------------------------------------------
+_NON_FINITE = "One or more of the "
+
+
+def _warn_non_finite(results: Mapping) -> None:
+    """scikit-learn's warning about non-finite mean scores, once per metric."""
+    for key, values in results.items():
+        if key.startswith(("mean_test_", "mean_train_")):
+            means = np.asarray(values, dtype=float)
+            if not np.isfinite(means).all():
+                warnings.warn(
+                    f"{_NON_FINITE}{key.split('_')[1]} scores are non-finite: {means}",
+                    UserWarning,
+                    stacklevel=5,
+                )
+
+
 def _as_callback_list(callbacks) -> list[Callable]:
     if callbacks is None:
         return []
@@ -593,21 +661,30 @@ def _as_callback_list(callbacks) -> list[Callable]:
     return out
 
 
-def _metric_name(results: Mapping, refit: Any) -> str:
+def _metric_name(results: Mapping, refit: Any, scoring: Any = None) -> str:
+    """The metric a search optimises: ``score``, or one of several.
+
+    With multi-metric scoring it is the metric ``refit`` names; when
+    ``refit`` is False or a callable (which scikit-learn accepts), the first
+    metric of ``scoring``, or the first a callable scorer returns.
+    """
     if "mean_test_score" in results:
         return "score"
     if isinstance(refit, str) and f"mean_test_{refit}" in results:
         return refit
-    raise ValueError(
-        "The scorer returned several metrics; set refit to the name of the "
-        "metric to optimise."
-    )
+    names = [k[len("mean_test_") :] for k in results if k.startswith("mean_test_")]
+    if isinstance(scoring, (list, tuple, Mapping)):
+        order = {name: i for i, name in enumerate(scoring)}
+        names = sorted(names, key=lambda n: order.get(n, len(order)))
+    if not names:
+        raise ValueError("The results hold no test score to optimise.")
+    return names[0]
 
 
-def _objective(results: Mapping, refit: Any) -> np.ndarray:
+def _objective(results: Mapping, refit: Any, scoring: Any = None) -> np.ndarray:
     """The optimised metric per candidate, NaN where it is not finite."""
     values = np.asarray(
-        results[f"mean_test_{_metric_name(results, refit)}"], dtype=float
+        results[f"mean_test_{_metric_name(results, refit, scoring)}"], dtype=float
     )
     return np.where(np.isfinite(values), values, np.nan)
 
@@ -742,39 +819,28 @@ def _replace_results(target: dict, source: Mapping, n_splits: int) -> None:
 
 
 def _check_param_names(estimator, space: SearchSpace) -> None:
-    """Fail early when a parameter name does not exist on the estimator."""
-    if not hasattr(estimator, "get_params"):
-        return
-    valid = set(estimator.get_params(deep=True))
-    for branch in space._branches:
-        for name in branch:
-            if name in valid or _set_by_sibling(name, branch):
-                continue
-            raise ValueError(
-                f"Invalid parameter {name!r} for estimator {type(estimator).__name__}"
-                f" in param_distributions. Valid parameters are: {sorted(valid)!r}."
-            )
+    """Fail before any fit when ``set_params`` refuses a searched name.
 
-
-def _set_by_sibling(name: str, branch: Mapping) -> bool:
-    """True when ``a__b`` is valid because ``a`` itself is searched over.
-
-    With ``{"clf": [SVC()], "clf__gamma": [...]}`` the name ``clf__gamma``
-    refers to the estimators listed for ``clf``, not to the original step.
+    Each dict of the space is tried on a clone with its first values, as
+    scikit-learn's fits do (``clone(estimator).set_params(**params)``), so
+    what is accepted is exactly what the estimator's ``set_params`` accepts:
+    names of a step searched over (``{"clf": [SVC()], "clf__C": ...}``) and
+    estimators whose ``set_params`` takes any name alike. The error is the
+    one ``set_params`` raises.
     """
-    parts = name.split("__")
-    for i in range(1, len(parts)):
-        prefix, rest = "__".join(parts[:i]), "__".join(parts[i:])
-        if prefix in branch:
-            values = branch[prefix]
-            if not isinstance(values, (list, tuple, np.ndarray)):
-                return True
-            return all(
-                hasattr(v, "get_params") and rest in v.get_params(deep=True)
-                for v in values
-                if v is not None and v != "passthrough"
-            ) or any(not hasattr(v, "get_params") for v in values)
-    return False
+    try:
+        base = clone(estimator)
+    except Exception:
+        return  # scikit-learn's fit fails on it first, with its own message
+    for b in range(space.n_branches):
+        u = np.full(space.n_dims, 0.5)
+        for j, dim in enumerate(space.dimensions):
+            if dim.n_levels:
+                u[j] = 0.5 / dim.n_levels
+        if space.n_branches > 1:
+            u[0] = (b + 0.5) / space.n_branches
+        params = space.decode(u)
+        clone(base).set_params(**clone(params, safe=False))
 
 
 def _print_progress(search, scores, n_done, elapsed) -> None:

@@ -14,7 +14,12 @@ What we rely on:
 * ``BaseSearchCV.fit`` keeping that returned dict object as ``cv_results_``
   and choosing ``best_index_`` from it after ``_run_search`` returns; we
   update it in place to merge earlier evaluations (warm start, resume).
-* ``sklearn.utils._param_validation`` constraint objects.
+* ``sklearn.utils._param_validation`` constraint objects, and
+  ``sklearn.metrics._scorer._check_multimetric_scoring`` to validate a
+  multi-metric ``scoring`` before any fit.
+* Since 1.9, ``evaluate_candidates`` creating one
+  ``candidate-split-evaluation`` subtask per fit under the ``callback_ctx`` it
+  is given, numbered from 0 on every call (see :func:`evaluation_context`).
 * ``BaseSearchCV._format_results(candidate_params, n_splits, out,
   more_results)``, which ``evaluate_candidates`` calls with the growing lists
   of all candidates; ``BaseHyperSearchCV`` overrides it to format only the
@@ -36,6 +41,7 @@ from inspect import signature
 
 import sklearn
 from sklearn.exceptions import FitFailedWarning
+from sklearn.metrics._scorer import _check_multimetric_scoring
 from sklearn.model_selection import _search as _sk_search
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -70,6 +76,14 @@ def param_columns(candidate_params: list[dict]):
         yield f"param_{name}", ma
 
 
+def check_multimetric_scoring(estimator, scoring) -> dict:
+    """scikit-learn's validation of a list, tuple or dict ``scoring``.
+
+    Raises the ValueError its searches raise, before any fit.
+    """
+    return _check_multimetric_scoring(estimator, scoring)
+
+
 def batch_context(search_ctx, estimator, n_tasks: int):
     """A callback context for one batch of candidates, or None before 1.9."""
     if search_ctx is None:
@@ -86,17 +100,63 @@ def batch_context(search_ctx, estimator, n_tasks: int):
     ).call_on_fit_task_begin(estimator=estimator)
 
 
-def search_context(callback_ctx, estimator, max_batches: int | None = None):
+def search_context(
+    callback_ctx,
+    estimator,
+    max_batches: int | None = None,
+    *,
+    max_evaluations: int | None = None,
+):
     """The "search" task under the root context scikit-learn >= 1.9 passes.
 
-    Its subtasks are our batches; ``max_batches`` (when known) lets progress
-    callbacks show a total.
+    Its subtasks are either the evaluations themselves (``max_evaluations``,
+    the tree RandomizedSearchCV builds: fit > search >
+    candidate-split-evaluation) or the halving iterations (``max_batches``,
+    as scikit-learn's halving searches do). The total (when known) lets
+    progress callbacks show it.
     """
     if callback_ctx is None:
         return None
+    if max_evaluations is not None:
+        return callback_ctx.subcontext(
+            task_name="search", max_subtasks=max_evaluations, sequential_subtasks=False
+        ).call_on_fit_task_begin(estimator=estimator)
     return callback_ctx.subcontext(
         task_name="search", max_subtasks=max_batches, sequential_subtasks=True
     ).call_on_fit_task_begin(estimator=estimator)
+
+
+class _ShiftedContext:
+    """The search task as one ``evaluate_candidates`` call sees it.
+
+    ``evaluate_candidates`` numbers the evaluation subtasks it creates from 0
+    on every call; a model-guided search calls it once per batch, so the ids
+    are shifted past those of the earlier batches and every evaluation is a
+    child of the one search task.
+    """
+
+    def __init__(self, ctx, offset: int):
+        self._ctx = ctx
+        self._offset = offset
+
+    def subcontext(self, task_name="", task_id=None, **kwargs):
+        return self._ctx.subcontext(
+            task_name=task_name, task_id=self._offset + task_id, **kwargs
+        )
+
+    def __getattr__(self, name):
+        return getattr(self._ctx, name)
+
+
+def evaluation_context(search_ctx, n_before: int):
+    """What to pass as ``callback_ctx`` to one ``evaluate_candidates`` call.
+
+    ``n_before`` is the number of evaluations (candidates x splits) the
+    search task already has; None before scikit-learn 1.9.
+    """
+    if search_ctx is None:
+        return None
+    return _ShiftedContext(search_ctx, n_before)
 
 
 def end_context(ctx, estimator) -> bool:
@@ -186,7 +246,9 @@ __all__ = [
     "SKLEARN_VERSION",
     "StrOptions",
     "batch_context",
+    "check_multimetric_scoring",
     "end_context",
+    "evaluation_context",
     "param_columns",
     "search_context",
     "tolerate_failed_batches",

@@ -172,7 +172,7 @@ class EvolutionSearchCV(BaseHyperSearchCV):
     ...     {"C": loguniform(1e-2, 1e2), "kernel": ["rbf", "linear"]},
     ...     n_iter=12, population_size=4, cv=3, random_state=0,
     ... ).fit(X, y)
-    >>> search.cv_results_["generation"].tolist()
+    >>> search.search_history_["generation"].tolist()
     [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]
     >>> len(search.cv_results_["params"])
     12
@@ -190,6 +190,7 @@ class EvolutionSearchCV(BaseHyperSearchCV):
     }
 
     _batch_column = "generation"
+    _history_columns = ("generation",)
 
     def __init__(
         self,

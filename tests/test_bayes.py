@@ -85,19 +85,19 @@ def test_tunes_a_real_estimator(tiny_classification):
 )
 def test_batches_of_n_points(n_points, n_jobs, expected):
     search = _bayes(n_iter=7, n_points=n_points, n_jobs=n_jobs).fit(X_TINY)
-    assert search.cv_results_["batch"].tolist() == expected
+    assert search.search_history_["batch"].tolist() == expected
 
 
 def test_the_initial_design_is_one_batch():
     """Design points do not depend on scores: evaluated together, not in twos."""
     search = _bayes(n_iter=10).fit(X_TINY)  # a design of min(5, 10 // 4) = 2
-    assert search.cv_results_["batch"].tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert search.search_history_["batch"].tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
     search = _bayes(n_iter=20).fit(X_TINY)  # a design of 5, then batches of 2
-    batches = search.cv_results_["batch"].tolist()
+    batches = search.search_history_["batch"].tolist()
     assert batches[:7] == [0] * 5 + [1] * 2
     # Seeds count towards the design and share its batch.
     seeded = _bayes(n_iter=20, initial_params=[{"C": 1.0, "shift": 0.5}]).fit(X_TINY)
-    assert seeded.cv_results_["batch"].tolist()[:6] == [0] * 5 + [1]
+    assert seeded.search_history_["batch"].tolist()[:6] == [0] * 5 + [1]
     assert seeded.cv_results_["params"][0] == {"C": 1.0, "shift": 0.5}
 
 

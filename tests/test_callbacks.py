@@ -129,7 +129,7 @@ def test_target_score_stops_and_refits(random_search_cls, which):
     assert search._stopped_by_ == "TargetScore"
     # It stopped right after the first batch that reached the target.
     scores = search.cv_results_["mean_test_score"]
-    batch = search.cv_results_[search._batch_column]
+    batch = search.search_history_[search._batch_column]
     reached = np.flatnonzero(scores >= -0.01)
     assert len(reached) and batch[reached[0]] == batch[-1]
     assert search.best_score_ >= -0.01

@@ -126,8 +126,10 @@ def test_resume_skips_recorded_candidates(kind, random_search_cls, tmp_path):
     assert len(results["params"]) == 12
     assert results["params"][:8] == first.cv_results_["params"]
     for key in first.cv_results_:
-        if key.startswith(("split", "mean_", "std_")) or key == again._batch_column:
+        if key.startswith(("split", "mean_", "std_")):
             np.testing.assert_array_equal(results[key][:8], first.cv_results_[key])
+    for key, column in first.search_history_.items():
+        np.testing.assert_array_equal(again.search_history_[key][:8], column)
     recorded = {p["x"] for p in first.cv_results_["params"]}
     fitted = _candidate_fits()
     assert len(fitted) == 4 * N_SPLITS
@@ -207,8 +209,9 @@ def test_failures_and_all_columns_are_recorded(random_search_cls, tmp_path):
         first.fit(X)
         _, records = _records(path)
         columns = {k for k in first.cv_results_ if not k.startswith(("param", "rank_"))}
-        assert set(records[0]["results"]) == columns
-        assert "split1_train_score" in columns and "batch" in columns
+        # The checkpoint also keeps the batch, which fitted search_history_.
+        assert set(records[0]["results"]) == columns | {"batch"}
+        assert "split1_train_score" in columns and "batch" in first.search_history_
         again = _make(
             "random", random_search_cls, est, {"x": uniform(0, 1)}, path, **kw
         )
@@ -444,7 +447,7 @@ def test_sigkill_mid_run_then_resume(tmp_path, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         _with_checkpoint(search, path).fit(X)
-    results = search.cv_results_
+    results = {**search.cv_results_, **search.search_history_}
     assert len(results["params"]) == 24
     for i, record in enumerate(before):
         assert results["params"][i] == record["params"]

@@ -6,7 +6,7 @@ from scipy.stats import loguniform, randint
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import RandomizedSearchCV
+from sklearn.model_selection import ParameterGrid, RandomizedSearchCV
 from sklearn.tree import DecisionTreeClassifier
 
 from skhypertune.evolution import EvolutionSearchCV, _default_population
@@ -40,7 +40,7 @@ class FailingFit(ClassifierMixin, BaseEstimator):
 def test_generation_column_counts_generations(tiny_classification):
     X, y = tiny_classification
     s = search(n_iter=10, population_size=4).fit(X, y)
-    assert s.cv_results_["generation"].tolist() == [0] * 4 + [1] * 4 + [2] * 2
+    assert s.search_history_["generation"].tolist() == [0] * 4 + [1] * 4 + [2] * 2
     assert s.population_size_ == 4
     assert s.n_evaluated_ == 10
 
@@ -161,7 +161,7 @@ def test_failed_fits_do_not_stop_the_search(tiny_classification):
     assert np.all(np.isnan(scores[depths % 2 == 1]))
     assert s.best_params_["depth"] % 2 == 0
     # parents are the successful candidates: later generations favour even depths
-    late = depths[s.cv_results_["generation"] > 0]
+    late = depths[s.search_history_["generation"] > 0]
     assert np.mean(late % 2 == 0) >= 0.5
 
 
@@ -182,7 +182,7 @@ def test_conditional_space_and_initial_params(tiny_classification):
     ).fit(X, y)
     params = s.cv_results_["params"]
     assert params[0] == {"min_samples_leaf": 3}
-    assert s.cv_results_["generation"][0] == 0
+    assert s.search_history_["generation"][0] == 0
     for p in params:
         assert set(p) in ({"max_depth", "criterion"}, {"min_samples_leaf"})
     assert len({tuple(sorted(p.items())) for p in params}) == 15
@@ -194,7 +194,10 @@ def test_warm_start_continues_the_generations(tiny_classification):
     first = list(s.cv_results_["params"])
     s.set_params(n_iter=16).fit(X, y)
     assert s.cv_results_["params"][:8] == first
-    assert s.cv_results_["generation"].tolist() == [0] * 4 + [1] * 4 + [2] * 4 + [3] * 4
+    assert (
+        s.search_history_["generation"].tolist()
+        == [0] * 4 + [1] * 4 + [2] * 4 + [3] * 4
+    )
 
 
 def test_callback_sees_generations_and_can_stop(tiny_classification):
@@ -213,6 +216,13 @@ def test_callback_sees_generations_and_can_stop(tiny_classification):
 def test_small_discrete_space_is_exhausted_without_repeats(tiny_classification):
     X, y = tiny_classification
     space = {"C": [0.01, 0.1, 1.0], "fit_intercept": [True, False]}
+    with pytest.warns(UserWarning, match="total space of parameters 6 is smaller"):
+        s = EvolutionSearchCV(
+            LogisticRegression(), space, n_iter=10, population_size=4, cv=2
+        ).fit(X, y)
+    # The whole grid, in ParameterGrid order, as RandomizedSearchCV runs it.
+    assert s.cv_results_["params"] == list(ParameterGrid(space))
+    space = {"C": randint(1, 4), "fit_intercept": [True, False]}
     with pytest.warns(UserWarning, match="only 6 distinct"):
         s = EvolutionSearchCV(
             LogisticRegression(), space, n_iter=10, population_size=4, cv=2

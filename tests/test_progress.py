@@ -3,7 +3,7 @@
 import io
 
 import numpy as np
-from scipy.stats import loguniform
+from scipy.stats import loguniform, uniform
 from sklearn.svm import SVC
 
 from skhypertune._progress import SearchProgress
@@ -78,7 +78,12 @@ def test_search_with_verbose_2_keeps_sklearn_lines(
 ):
     X, y = tiny_classification
     random_search_cls(
-        SVC(), {"C": [0.1, 1.0]}, n_iter=2, batch_size=1, verbose=2, random_state=0
+        SVC(),
+        {"C": uniform(0.1, 1.0)},
+        n_iter=2,
+        batch_size=1,
+        verbose=2,
+        random_state=0,
     ).fit(X, y)
     out = capsys.readouterr().out
     assert out.count("Fitting 3 folds for each of 1 candidates") == 2

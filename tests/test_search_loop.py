@@ -8,6 +8,7 @@ from joblib import parallel_backend
 from scipy.stats import loguniform, randint, uniform
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import ParameterGrid
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
@@ -31,7 +32,7 @@ def test_budget_batches_and_batch_column(random_search_cls, tiny_classification)
         batch_size=3,
     )
     assert len(search.cv_results_["params"]) == 7
-    assert search.cv_results_["batch"].tolist() == [0, 0, 0, 1, 1, 1, 2]
+    assert search.search_history_["batch"].tolist() == [0, 0, 0, 1, 1, 1, 2]
     assert search.n_evaluated_ == 7
     assert search.best_score_ == pytest.approx(
         np.nanmax(search.cv_results_["mean_test_score"])
@@ -40,6 +41,11 @@ def test_budget_batches_and_batch_column(random_search_cls, tiny_classification)
 
 def test_never_refits_a_duplicate(random_search_cls, tiny_classification):
     space = {"C": [0.1, 1.0, 10.0], "fit_intercept": [True, False]}
+    # RandomizedSearchCV's warning and order: the whole grid, as ParameterGrid.
+    with pytest.warns(UserWarning, match="total space of parameters 6 is smaller"):
+        search = _fit(random_search_cls, tiny_classification, space, n_iter=20)
+    assert search.cv_results_["params"] == list(ParameterGrid(space))
+    space = {"C": randint(1, 4), "fit_intercept": [True, False]}
     with pytest.warns(UserWarning, match="only 6 distinct"):
         search = _fit(random_search_cls, tiny_classification, space, n_iter=20)
     keys = [tuple(sorted(p.items())) for p in search.cv_results_["params"]]
@@ -108,7 +114,7 @@ def test_warm_start_continues_without_refitting(random_search_cls, tiny_classifi
     np.testing.assert_array_equal(res["mean_test_score"][:4], first_scores)
     # Only the new candidates were fitted in the second call: their batches
     # continue the numbering instead of restarting at 0.
-    assert res["batch"].tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4]
+    assert search.search_history_["batch"].tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4]
     assert res["rank_test_score"].min() == 1
     assert search.best_index_ == int(np.argmin(res["rank_test_score"]))
     assert search.best_params_ == res["params"][search.best_index_]
@@ -169,15 +175,50 @@ def test_parameters_of_a_searched_step_are_accepted(
             assert set(params) == {"clf", "clf__C"}
 
 
-def test_multimetric_needs_a_refit_metric(random_search_cls, tiny_classification):
-    with pytest.raises(ValueError, match="refit"):
+@pytest.mark.parametrize(
+    "scoring, refit, metric",
+    [
+        (["f1", "accuracy"], False, "f1"),
+        ({"acc": "accuracy", "bal": "balanced_accuracy"}, False, "acc"),
+        (["f1", "accuracy"], "accuracy", "accuracy"),
+        (
+            ["f1", "accuracy"],
+            lambda res: int(np.argmin(res["rank_test_accuracy"])),
+            "f1",
+        ),
+    ],
+)
+def test_multimetric_optimises_refit_or_the_first_metric(
+    random_search_cls, tiny_classification, scoring, refit, metric
+):
+    """RandomizedSearchCV accepts refit=False and a callable refit; so do we."""
+    states = []
+    search = _fit(
+        random_search_cls,
+        tiny_classification,
+        {"C": loguniform(1e-3, 1e3)},
+        n_iter=4,
+        scoring=scoring,
+        refit=refit,
+        callbacks=[states.append],
+    )
+    np.testing.assert_array_equal(
+        states[-1].scores, search.cv_results_[f"mean_test_{metric}"]
+    )
+    assert hasattr(search, "best_estimator_") == (refit is not False)
+    if callable(refit):
+        assert search.best_index_ == refit(search.cv_results_)
+
+
+def test_multimetric_refit_must_name_a_metric(random_search_cls, tiny_classification):
+    with pytest.raises(ValueError, match="refit must be set to a scorer key"):
         _fit(
             random_search_cls,
             tiny_classification,
             {"C": [0.1, 1.0]},
             n_iter=2,
             scoring=["accuracy", "f1"],
-            refit=False,
+            refit="precision",
         )
 
 
@@ -216,7 +257,7 @@ def test_parallel_batches_start_with_the_longest_fit(random_search_cls):
     # After the first batch (no fit times yet) each batch starts with the
     # candidate predicted slowest: here the one with the largest x.
     xs = np.array([p["x"] for p in parallel.cv_results_["params"]])
-    batch = np.asarray(parallel.cv_results_["batch"])
+    batch = np.asarray(parallel.search_history_["batch"])
     for b in range(1, batch.max() + 1):
         first = started[b * 3 * 2]
         mine = xs[batch == b]

@@ -158,7 +158,7 @@ def test_warm_start_continues_without_refitting(make, monkeypatch):
     # The strategy was told the earlier evaluations before proposing.
     assert len(told[0][0]) == 6
     # Batches continue numbering; ranks cover all candidates.
-    batch = results[search._batch_column]
+    batch = search.search_history_[search._batch_column]
     assert batch[6] == batch[5] + 1
     assert sorted(results["rank_test_score"])[0] == 1
     assert results["rank_test_score"][search.best_index_] == 1
@@ -216,7 +216,7 @@ def test_tiny_max_time_still_evaluates_one_batch(make):
     search.set_params(max_time=1e-9).fit(X)
     # One batch: for Bayes the whole initial design, which is fixed in advance.
     assert 1 <= search.n_evaluated_ <= 10
-    assert set(search.cv_results_[search._batch_column]) == {0}
+    assert set(search.search_history_[search._batch_column]) == {0}
     assert search.best_params_ == search.cv_results_["params"][search.best_index_]
 
 
@@ -285,6 +285,8 @@ def test_a_single_failing_candidate_per_batch_does_not_abort(random_search_cls):
         batch_size=1,
         cv=CV,
         random_state=0,
+        # Without a time limit the whole grid would be one batch.
+        max_time=3600,
     )
     with pytest.warns(FitFailedWarning, match="this batch failed"):
         search.fit(X)

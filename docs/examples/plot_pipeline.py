@@ -59,7 +59,7 @@ print(f"CV accuracy {search.best_score_:.3f}, test accuracy {test_accuracy:.3f}"
 # %%
 # How many candidates each alternative got, per generation: the evolution
 # moves its budget to the alternative that scores better.
-generation = np.asarray(search.cv_results_["generation"])
+generation = np.asarray(search.search_history_["generation"])
 is_svc = np.array([isinstance(p["clf"], SVC) for p in search.cv_results_["params"]])
 for g in np.unique(generation):
     print(

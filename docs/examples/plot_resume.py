@@ -72,7 +72,7 @@ print("first candidate:", json.loads(lines[1])["params"])
 # change what a score means, is gone). It reloads the six finished candidates
 # and evaluates the remaining ten.
 search = make_search().fit(X, y)
-batches = np.asarray(search.cv_results_["batch"])
+batches = np.asarray(search.search_history_["batch"])
 resumed = np.arange(len(batches)) >= n_before
 print(f"{len(batches)} candidates in cv_results_, {resumed.sum()} evaluated now")
 print(f"best CV accuracy {search.best_score_:.4f} with {search.best_params_}")
