@@ -28,6 +28,11 @@ for it, or a list of such objects (a conditional space, one per branch):
   ``{"norm": {"loc": 0, "scale": 1}}``, or a single number
   ``{"expon": 1}``. Any continuous or discrete distribution of scipy.stats
   works: ``uniform``, ``loguniform``, ``randint``, ``norm``, ``expon``, ...
+  Mind scipy's arguments: ``{"loguniform": [low, high]}`` needs
+  0 < low < high, ``{"randint": [low, high]}`` draws low to high - 1, and
+  ``{"uniform": [loc, scale]}`` draws from loc to loc + scale.
+
+Names and values are checked against the estimator before the first fit.
 
 Example::
 
@@ -372,6 +377,8 @@ def _run_tune(args: argparse.Namespace) -> int:
     space = parse_space(_read_json(args.space, "space file"))
     estimator = load_estimator(args.estimator, args.estimator_params)
     scoring = _check_scoring(args.scoring)
+    _check_estimator(estimator, args)
+    _check_space(estimator, space)
     search = _make_search(args, estimator, space, scoring)
     for path, what in ((args.report, "--report"), (args.results, "--results")):
         if path:
@@ -460,6 +467,113 @@ def _check_writable(path: str, what: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise CLIError(f"{what}: folder {folder!r} does not exist")
+
+
+def _estimator_label(estimator: Any) -> str:
+    """The estimator's class name, or its final step's for a pipeline."""
+    steps = getattr(estimator, "steps", None)
+    if steps and isinstance(steps, list):
+        return f"{type(steps[-1][1]).__name__} (in a {type(estimator).__name__})"
+    return type(estimator).__name__
+
+
+def _refusal(estimator: Any, path: str = "") -> str | None:
+    """scikit-learn's message for a parameter value of ``estimator`` (or of its
+    nested estimator ``path``) that its fit would refuse, else None.
+
+    Only estimators declaring scikit-learn's parameter constraints are checked;
+    their fit validates the same way, as its first step.
+    """
+    owner = estimator.get_params(deep=True)[path] if path else estimator
+    if not (
+        hasattr(owner, "_parameter_constraints") and hasattr(owner, "_validate_params")
+    ):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            owner._validate_params()
+    except (ValueError, TypeError) as exc:
+        return " ".join(str(exc).split())
+    return None
+
+
+def _check_estimator(estimator: Any, args: argparse.Namespace) -> None:
+    """Fail before any fit on a constructor argument the estimator refuses."""
+    nested = [
+        k for k, v in estimator.get_params(deep=True).items() if hasattr(v, "fit")
+    ]
+    for path in ["", *nested]:
+        message = _refusal(estimator, path)
+        if message:
+            where = "--estimator-params" if args.estimator_params else "--estimator"
+            raise CLIError(f"{where}: {message}")
+
+
+def _check_space(estimator: Any, space: dict | list) -> None:
+    """Fail before any fit on a parameter the estimator lacks or a value it refuses.
+
+    A name is tried as the searches' fits set it, with ``set_params`` on a
+    clone. Each listed value is validated as the estimator's fit would; a
+    distribution by the values at its 0.1% and 99.9% quantiles, so that one
+    drawing, say, negative ``C`` fails now rather than in most of its fits.
+    """
+    from scipy.stats import rv_discrete
+    from sklearn.base import clone
+
+    for branch in space if isinstance(space, list) else [space]:
+        for name, prior in branch.items():
+            if isinstance(prior, list):
+                values, drawn = prior, ""
+            else:
+                discrete = isinstance(prior.dist, rv_discrete)
+                values = [
+                    int(q) if discrete else float(q) for q in prior.ppf([1e-3, 0.999])
+                ]
+                drawn = f"{_frozen_text(prior)} draws {{value}}: "
+            for value in values:
+                try:
+                    trial = clone(estimator).set_params(**{name: value})
+                except ValueError:
+                    raise CLIError(_unknown_parameter(estimator, name)) from None
+                message = _refusal(trial, name.rpartition("__")[0])
+                if message:
+                    raise CLIError(
+                        f"space file: parameter {name!r}: "
+                        + drawn.format(value=repr(value))
+                        + message
+                    )
+
+
+def _frozen_text(prior: Any) -> str:
+    args = [repr(a) for a in prior.args]
+    args += [f"{k}={v!r}" for k, v in prior.kwds.items()]
+    return f"{prior.dist.name}({', '.join(args)})"
+
+
+def _unknown_parameter(estimator: Any, name: str) -> str:
+    """One line: the unknown name, the closest valid ones, and all valid ones
+    at the same level (an estimator's own, or one step's for ``step__name``)."""
+    params = estimator.get_params(deep=True)
+    owner = name.rpartition("__")[0]
+    while owner and not hasattr(params.get(owner), "get_params"):
+        owner = owner.rpartition("__")[0]
+    lead = f"{owner}__" if owner else ""
+    valid = sorted(
+        k for k in params if k.startswith(lead) and "__" not in k[len(lead) :]
+    )
+    close = [k for k in params if k.lower() == name.lower() or k.endswith("__" + name)]
+    pool = list(params) if "__" in name and not owner else valid
+    close = close or difflib.get_close_matches(name, pool, n=1)
+    hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
+    if owner:
+        where = f"of {owner!r} ({type(params[owner]).__name__})"
+    else:
+        where = f"of {type(estimator).__name__}"
+    return (
+        f"space file: unknown parameter {name!r}{hint}; the parameters {where} "
+        f"are: {', '.join(valid)}"
+    )
 
 
 # -- inputs -------------------------------------------------------------------
@@ -557,27 +671,104 @@ def _distribution(param: str, name: str, args: Any):
             f"parameter {param!r}: unknown distribution {name!r} (not a "
             f"scipy.stats distribution){hint}"
         )
-    try:
-        if isinstance(args, dict):
-            frozen = dist(**args)
-        elif isinstance(args, list):
-            frozen = dist(*args)
-        elif isinstance(args, (int, float)) and not isinstance(args, bool):
-            frozen = dist(args)
-        else:
-            raise TypeError(
-                f"arguments must be a list, an object or a number, got {args!r}"
-            )
-        median = float(frozen.ppf(0.5))
-    except (TypeError, ValueError) as exc:
+    what = f"parameter {param!r}: {name}{_args_text(args)}"
+    if isinstance(args, dict):
+        values = list(args.values())
+    elif isinstance(args, list):
+        values = args
+    elif _is_number(args):
+        values = [args]
+    else:
         raise CLIError(
-            f"parameter {param!r}: {name}{_args_text(args)}: {exc}"
-        ) from None
-    if not math.isfinite(median):
-        raise CLIError(
-            f"parameter {param!r}: invalid arguments for {name}{_args_text(args)}"
+            f"parameter {param!r}: the arguments of {name} must be a list, an "
+            f"object or a number, got {json.dumps(args)}"
         )
+    for value in values:
+        if not _is_number(value):
+            quoted = isinstance(value, str) and _parses_as_number(value)
+            raise CLIError(
+                f"{what}: arguments must be numbers, got {value!r}"
+                + ("; remove the quotes" if quoted else "")
+            )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frozen = dist(**args) if isinstance(args, dict) else dist(*values)
+            median = float(frozen.ppf(0.5))
+    except TypeError:  # a missing or unknown argument
+        raise CLIError(f"{what}: {name} takes {_signature(dist)}") from None
+    except ValueError:
+        median = math.nan
+    if math.isnan(median):  # scipy's mark of arguments it rejects
+        raise CLIError(
+            f"parameter {param!r}: invalid arguments for {name}{_args_text(args)}: "
+            f"{_argument_rule(name, dist, args if isinstance(args, dict) else values)}"
+        )
+    if not math.isfinite(median):
+        raise CLIError(f"{what} has no finite median; it cannot be searched")
     return frozen
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _parses_as_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _signature(dist: Any) -> str:
+    """``(a, b, loc=0, scale=1)``: the arguments scipy accepts."""
+    from scipy.stats import rv_continuous
+
+    names = [s.strip() for s in (dist.shapes or "").split(",") if s.strip()]
+    names.append("loc=0")
+    if isinstance(dist, rv_continuous):
+        names.append("scale=1")
+    return f"({', '.join(names)})"
+
+
+def _argument_rule(name: str, dist: Any, args: Any) -> str:
+    """What scipy requires of a distribution's arguments, in the JSON form."""
+    from scipy.stats import rv_continuous
+
+    shapes = [s.strip() for s in (dist.shapes or "").split(",") if s.strip()]
+    if dist.name in ("loguniform", "reciprocal", "randint"):
+        if isinstance(args, dict):
+            low, high = (args.get(s) for s in shapes)
+        else:
+            low, high = (list(args) + [None, None])[:2]
+        if dist.name == "randint":
+            rule = (
+                f'{{"{name}": [low, high]}} draws the integers low to high - 1 and '
+                "needs low < high"
+            )
+        else:
+            rule = f'{{"{name}": [low, high]}} needs 0 < low < high'
+            if len(args) > 2:
+                rule += " and scale > 0"
+        swapped = (
+            low is not None
+            and high is not None
+            and low > high
+            and (dist.name == "randint" or high > 0)
+        )
+        return rule + (f"; did you mean [{high!r}, {low!r}]?" if swapped else "")
+    if dist.name == "uniform":
+        return (
+            '{"uniform": [loc, scale]} draws from loc to loc + scale and needs '
+            "scale > 0"
+        )
+    needs = ["scale > 0"] if isinstance(dist, rv_continuous) else []
+    if shapes:
+        needs.append(
+            f"{', '.join(shapes)} within the ranges scipy.stats.{dist.name} documents"
+        )
+    return f"{name}{_signature(dist)} needs {' and '.join(needs)}"
 
 
 def _args_text(args: Any) -> str:

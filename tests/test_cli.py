@@ -31,6 +31,16 @@ def files(tmp_path):
     return tmp_path, data, space
 
 
+@pytest.fixture()
+def no_fit(monkeypatch):
+    """Fail the test if a search starts fitting: input checks come first."""
+
+    def fit_and_score(*args, **kwargs):
+        raise AssertionError("a fit started before the input was checked")
+
+    monkeypatch.setattr("sklearn.model_selection._search._fit_and_score", fit_and_score)
+
+
 def _tune_args(data, space, *extra):
     return [
         "tune",
@@ -163,21 +173,161 @@ def test_bad_input_one_line_exit_2(case, files, capsys, monkeypatch):
     [
         ("{not json", "is not valid JSON"),
         ('{"C": {"logunifrom": [0.1, 1]}}', "unknown distribution 'logunifrom'"),
-        ('{"C": {"loguniform": [-1, 1]}}', "invalid arguments for loguniform(-1, 1)"),
         ('{"C": {"loguniform": [1, 2], "uniform": [0, 1]}}', "exactly one key"),
-        ('{"C": {"norm": {"mu": 0}}}', "parameter 'C': norm(mu=0)"),
         ('{"C": []}', "the list of values is empty"),
         ("[]", "empty list"),
         ('"C"', "must be a JSON object"),
-        ('{"nonsense": [1, 2]}', "Invalid parameter 'nonsense'"),
     ],
 )
-def test_bad_space_file_one_line_exit_2(content, expected, files, capsys):
+def test_bad_space_file_one_line_exit_2(content, expected, files, capsys, no_fit):
     tmp, data, space = files
     space.write_text(content)
     assert main(_tune_args(data, space)) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and expected in err
+
+
+@pytest.mark.parametrize(
+    "prior, expected",
+    [
+        (
+            {"loguniform": [1e3, 1e-3]},
+            "parameter 'C': invalid arguments for loguniform(1000.0, 0.001): "
+            '{"loguniform": [low, high]} needs 0 < low < high; '
+            "did you mean [0.001, 1000.0]?",
+        ),
+        (
+            {"loguniform": [0, 10]},
+            "parameter 'C': invalid arguments for loguniform(0, 10): "
+            '{"loguniform": [low, high]} needs 0 < low < high\n',
+        ),
+        (
+            {"loguniform": {"b": 1e-3, "a": 1e3}},
+            "needs 0 < low < high; did you mean [0.001, 1000.0]?",
+        ),
+        (
+            {"uniform": [0, -1]},
+            'invalid arguments for uniform(0, -1): {"uniform": [loc, scale]} draws '
+            "from loc to loc + scale and needs scale > 0",
+        ),
+        (
+            {"randint": [5, 5]},
+            'invalid arguments for randint(5, 5): {"randint": [low, high]} draws '
+            "the integers low to high - 1 and needs low < high",
+        ),
+        ({"randint": [6, 1]}, "needs low < high; did you mean [1, 6]?"),
+        (
+            {"norm": {"loc": 1, "scale": -1}},
+            "invalid arguments for norm(loc=1, scale=-1): norm(loc=0, scale=1) "
+            "needs scale > 0",
+        ),
+        (
+            {"gamma": [-2]},
+            "invalid arguments for gamma(-2): gamma(a, loc=0, scale=1) needs scale "
+            "> 0 and a within the ranges scipy.stats.gamma documents",
+        ),
+        (
+            {"poisson": [-1]},
+            "poisson(mu, loc=0) needs mu within the ranges scipy.stats.poisson",
+        ),
+        (
+            {"loguniform": [1]},
+            "parameter 'C': loguniform(1): loguniform takes (a, b, loc=0, scale=1)",
+        ),
+        ({"norm": {"mu": 0}}, "norm(mu=0): norm takes (loc=0, scale=1)"),
+        (
+            {"loguniform": ["1e-3", "1e3"]},
+            "arguments must be numbers, got '1e-3'; remove the quotes",
+        ),
+        ({"expon": "x"}, "the arguments of expon must be a list, an object or"),
+    ],
+)
+def test_distribution_arguments_name_the_rule(prior, expected, files, capsys, no_fit):
+    tmp, data, space = files
+    space.write_text(json.dumps({"C": prior}))
+    assert main(_tune_args(data, space)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expected in err
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (
+            {"max_dept": [2]},
+            "space file: unknown parameter 'max_dept' (did you mean 'max_depth'?); "
+            "the parameters of DecisionTreeClassifier are: ccp_alpha, class_weight,",
+        ),
+        ({"Criterion": ["gini"]}, "(did you mean 'criterion'?)"),
+        (
+            [{"max_depth": [2]}, {"splitter": ["best"], "min_samples": [2]}],
+            "unknown parameter 'min_samples' (did you mean 'min_samples_leaf'?)",
+        ),
+        (
+            {"criterion": ["gini", "entopy"]},
+            "space file: parameter 'criterion': The 'criterion' parameter of "
+            "DecisionTreeClassifier must be a str among",
+        ),
+        (
+            {"max_depth": {"uniform": [1, 5]}},
+            "space file: parameter 'max_depth': uniform(1, 5) draws 1.005: The "
+            "'max_depth' parameter of DecisionTreeClassifier must be an int",
+        ),
+        (
+            {"max_depth": {"randint": [0, 5]}},
+            "randint(0, 5) draws 0: The 'max_depth' parameter",
+        ),
+    ],
+)
+def test_space_checked_against_the_estimator(content, expected, files, capsys, no_fit):
+    tmp, data, space = files
+    space.write_text(json.dumps(content))
+    assert main(_tune_args(data, space)) == 2
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and expected in err
+    assert out == ""  # before the banner
+
+
+def test_space_names_of_a_pipeline(files, capsys, monkeypatch, no_fit):
+    tmp, data, space = files
+    (tmp / "pipes.py").write_text(
+        "from sklearn.pipeline import make_pipeline\n"
+        "from sklearn.preprocessing import StandardScaler\n"
+        "from sklearn.svm import SVC\n"
+        "def make():\n    return make_pipeline(StandardScaler(), SVC())\n"
+    )
+    monkeypatch.chdir(tmp)
+    monkeypatch.syspath_prepend(str(tmp))
+    args = _tune_args(data, space, "--estimator", "pipes.make")
+    for content, expected in [
+        (
+            {"C": [1.0]},
+            "unknown parameter 'C' (did you mean 'svc__C'?); the "
+            "parameters of Pipeline are: memory, standardscaler, steps, svc",
+        ),
+        (
+            {"svc__Cc": [1.0]},
+            "unknown parameter 'svc__Cc' (did you mean 'svc__C'?); "
+            "the parameters of 'svc' (SVC) are: svc__C, svc__break_ties,",
+        ),
+        ({"sv__C": [1.0]}, "(did you mean 'svc__C'?)"),
+        ({"svc__C": [-1.0]}, "parameter 'svc__C': The 'C' parameter of SVC must"),
+    ]:
+        space.write_text(json.dumps(content))
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and expected in err, err
+
+
+def test_estimator_params_checked_before_fitting(files, capsys, no_fit):
+    tmp, data, space = files
+    args = _tune_args(data, space, "--estimator-params", '{"min_samples_leaf": 0}')
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "skhypertune: error: --estimator-params: The 'min_samples_leaf' parameter "
+        "of DecisionTreeClassifier must be"
+    )
 
 
 def test_bad_csv_rows(files, capsys):
