@@ -79,8 +79,9 @@ class BayesSearchCV(BaseHyperSearchCV):
 
     refit : bool, str, or callable, default=True
         Refit an estimator using the best found parameters on the whole
-        dataset. With multi-metric scoring it must name the metric to
-        optimise (a callable or ``False`` is only accepted with one metric).
+        dataset, as in ``RandomizedSearchCV``. With multi-metric scoring the
+        search optimises the metric ``refit`` names; when ``refit`` is
+        ``False`` or a callable, the first metric of ``scoring``.
 
     cv : int, cross-validation generator or an iterable, default=None
         Cross-validation splitting strategy, as in scikit-learn's searches
@@ -135,8 +136,13 @@ class BayesSearchCV(BaseHyperSearchCV):
     cv_results_ : dict of numpy (masked) ndarrays
         A dict with keys as column headers and values as columns, that can be
         imported into a pandas ``DataFrame``, as in
-        :class:`~sklearn.model_selection.RandomizedSearchCV`, plus a
-        ``"batch"`` column numbering the batch each candidate came from.
+        :class:`~sklearn.model_selection.RandomizedSearchCV`, with exactly
+        its keys.
+
+    search_history_ : dict of ndarray
+        The search's own record, one entry per row of ``cv_results_``:
+        ``"batch"`` numbers the batch each candidate was proposed in (the
+        initial design is batch 0; warm-started fits continue the count).
 
     best_estimator_ : estimator
         Estimator refitted on the whole data with the best parameters. Not

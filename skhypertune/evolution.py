@@ -82,6 +82,9 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         Number of jobs run in parallel; None means 1, -1 all processors.
     refit : bool, str, or callable, default=True
         Refit the best candidate on the whole data, as in ``RandomizedSearchCV``.
+        With multi-metric scoring the search optimises the metric ``refit``
+        names; when ``refit`` is ``False`` or a callable, the first metric of
+        ``scoring``.
     cv : int, cross-validation generator or iterable, default=None
         Cross-validation splitting strategy (5-fold when None).
     verbose : int, default=0
@@ -119,7 +122,9 @@ class EvolutionSearchCV(BaseHyperSearchCV):
     Attributes
     ----------
     cv_results_ : dict of numpy (masked) ndarrays
-        As in ``RandomizedSearchCV``, plus a ``generation`` column: the
+        As in ``RandomizedSearchCV``, with exactly its keys.
+    search_history_ : dict of ndarray
+        One entry per row of ``cv_results_``: ``"generation"`` is the
         generation (0 for the space-filling one) of each candidate.
     best_estimator_ : estimator
         The best candidate refitted on the whole data (when ``refit``).
