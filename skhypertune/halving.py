@@ -26,10 +26,12 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state, indexable, resample
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _num_samples
 
 from . import _sklearn_compat as compat
 from ._search import (
@@ -49,6 +51,9 @@ from .strategies.halving import (
 )
 
 __all__ = ["HalvingRandomSearchCV", "HyperbandSearchCV"]
+
+# min_resources values from which min_resources_ is derived.
+_DERIVED = ("smallest", "exhaust")
 
 # Enumerate an all-list space (and sample it without replacement, as
 # scikit-learn's ParameterSampler does) up to this many parameter sets.
@@ -92,15 +97,22 @@ def _yields_constant_splits(cv) -> bool:
     return isinstance(random_state, Integral) or not shuffle
 
 
+def _all_lists(space: SearchSpace) -> bool:
+    """True when every parameter is given as a list of values."""
+    return all(
+        isinstance(space.dimensions[j].prior, (list, tuple, np.ndarray))
+        for idx in space._branch_dims
+        for j in idx
+    )
+
+
 def _grid_points(space: SearchSpace) -> np.ndarray | None:
     """Every point of an all-list space, or None if the space has a distribution."""
-    if space.cardinality() > _MAX_GRID:
+    if not _all_lists(space) or space.cardinality() > _MAX_GRID:
         return None
     rows = []
     for b, idx in enumerate(space._branch_dims):
         dims = [space.dimensions[j] for j in idx]
-        if not all(isinstance(d.prior, (list, tuple, np.ndarray)) for d in dims):
-            return None
         for levels in itertools.product(*(range(d.n_levels) for d in dims)):
             u = np.full(space.n_dims, 0.5)
             for j, d, level in zip(idx, dims, levels):
@@ -146,7 +158,7 @@ class _BaseHalving(BaseHyperSearchCV):
 
     # -- validation -------------------------------------------------------
     def _check_search_params(self) -> None:
-        if self.checkpoint is not None and (
+        if getattr(self, "checkpoint", None) is not None and (
             isinstance(self.random_state, bool)
             or not isinstance(self.random_state, Integral)
         ):
@@ -156,102 +168,160 @@ class _BaseHalving(BaseHyperSearchCV):
                 "iterations only if it draws the same candidates and subsamples "
                 f"again; got random_state={self.random_state!r}."
             )
-        if self.resource != "n_samples":
-            if self.resource not in self.estimator.get_params(deep=True):
-                raise ValueError(
-                    f"Cannot use resource={self.resource!r}: it is not a parameter "
-                    f"of estimator {type(self.estimator).__name__}. Use "
-                    "'n_samples' or an integer parameter such as 'n_estimators' "
-                    "or 'max_iter'."
-                )
-            if self.resource in self._space.param_names:
-                raise ValueError(
-                    f"Cannot use parameter {self.resource!r} as the resource since "
-                    "it is part of the searched parameters (param_distributions)."
-                )
-            if self.max_resources == "auto":
-                raise ValueError(
-                    "max_resources='auto' is only available with "
-                    f"resource='n_samples'; with resource={self.resource!r} give "
-                    "max_resources as an integer (the largest value of "
-                    f"{self.resource!r} to try)."
-                )
 
-    def _resolve_resources(self, X, y, params) -> tuple[int, int]:
-        """``min_resources_`` before 'exhaust' and ``max_resources_``; checks data."""
-        self._cv_orig = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-        if not _yields_constant_splits(self._cv_orig):
+    def _searched_names(self) -> set:
+        """Names of the parameters the search sets on the estimator."""
+        return set(self._space.param_names)
+
+    def _check_exhaust(self) -> None:
+        """Refuse settings that cannot both be 'exhaust' (none here)."""
+
+    def _split_params(self, params) -> dict:
+        """What ``cv.split`` receives, as in ``BaseSearchCV.fit``.
+
+        With metadata routing enabled, whatever the splitter requested
+        (``groups``, or any other metadata); otherwise ``groups`` only.
+        """
+        if get_config().get("enable_metadata_routing", False):
+            return dict(self._get_routed_params_for_fit(params).splitter.split)
+        return {"groups": params.get("groups")}
+
+    def _check_inputs(self, X, y, split_params) -> tuple[int, int]:
+        """scikit-learn's input checks, in its order; returns the resources.
+
+        (Not named like ``BaseSearchCV._check_input_parameters``, which
+        recent scikit-learn releases call again from their own ``fit``.)
+
+        The messages start with scikit-learn's own text (its tests match
+        them), sometimes followed by a hint of ours. Returns
+        ``min_resources_`` before resolving 'exhaust' and ``max_resources_``.
+        """
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        self._cv_orig = cv
+        if not _yields_constant_splits(cv):
             raise ValueError(
-                "The cv parameter must yield the same folds on every call to "
-                "split(), because each halving iteration splits again: set its "
-                "random_state to an int, or shuffle=False."
+                "The cv parameter must yield consistent folds across calls to "
+                "split(). Set its random_state to an int, or set shuffle=False. "
+                "(Every halving iteration splits the data again and must get "
+                "the same folds.)"
             )
-        n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
+        resource = self.resource
+        if resource != "n_samples" and resource not in self.estimator.get_params():
+            raise ValueError(
+                f"Cannot use resource={resource} which is not supported by "
+                f"estimator {type(self.estimator).__name__}: it is not one of its "
+                "parameters. Use 'n_samples' or an integer parameter such as "
+                "'n_estimators' or 'max_iter'."
+            )
+        self._check_exhaust()
+        n_samples = _num_samples(X)
         self._n_samples_orig = n_samples
-        if n_samples == 0:
-            raise ValueError("Cannot search on an empty dataset X.")
-        groups = params.get("groups")
-        n_splits = self._cv_orig.get_n_splits(X, y, groups)
+        n_splits = cv.get_n_splits(X, y, **split_params)
         self._n_splits = n_splits
 
         min_res = self.min_resources
-        if min_res in ("smallest", "exhaust"):
-            if self.resource == "n_samples":
+        if min_res in _DERIVED:
+            if resource == "n_samples":
                 # Two samples per class and fold, so that the smallest
                 # iteration can still be cross-validated.
                 min_res = 2 * n_splits
                 if is_classifier(self.estimator):
                     if y is None:
-                        raise ValueError("A classifier needs y to be searched.")
+                        raise ValueError(
+                            f"{type(self.estimator).__name__} requires y to be "
+                            "passed, but the target y is None."
+                        )
+                    y = np.asarray(y)
                     check_classification_targets(y)
                     min_res *= len(np.unique(y))
             else:
                 min_res = 1
         if self.max_resources == "auto":
+            if resource != "n_samples":
+                raise ValueError(
+                    "resource can only be 'n_samples' when max_resources='auto'; "
+                    f"with resource={resource!r} give max_resources as an integer "
+                    f"(the largest value of {resource!r} to try)."
+                )
             max_res = n_samples
         else:
             max_res = self.max_resources
-            if self.resource == "n_samples" and max_res > n_samples:
-                raise ValueError(
-                    f"max_resources={max_res} is greater than the number of "
-                    f"samples in X ({n_samples}) with resource='n_samples'."
-                )
         if min_res > max_res:
+            hint = ""
+            if resource == "n_samples" and self.min_resources in _DERIVED:
+                per = (
+                    " per CV split and class of y"
+                    if is_classifier(self.estimator)
+                    else " per CV split"
+                )
+                hint = (
+                    f" X has n_samples={n_samples}, and min_resources="
+                    f"{self.min_resources!r} needs 2 samples{per} ({n_splits} "
+                    "splits)."
+                )
             raise ValueError(
                 f"min_resources_={min_res} is greater than max_resources_="
-                f"{max_res}: too few "
-                + (
-                    f"samples ({n_samples}) for {n_splits} CV splits"
-                    + (" and the classes of y" if is_classifier(self.estimator) else "")
-                    if self.resource == "n_samples"
-                    else f"resources for min_resources={self.min_resources!r}"
-                )
-                + "."
+                f"{max_res}.{hint}"
+            )
+        if min_res == 0:
+            raise ValueError(
+                f"min_resources_={min_res}: you might have passed an empty dataset X."
+            )
+        # scikit-learn checks this when its search starts, before any fit.
+        if resource != "n_samples" and resource in self._searched_names():
+            raise ValueError(
+                f"Cannot use parameter {resource} as the resource since it is part "
+                "of the searched parameters."
+            )
+        if resource == "n_samples" and max_res > n_samples:
+            raise ValueError(
+                f"max_resources={max_res} is greater than the number of samples "
+                f"in X ({n_samples}) with resource='n_samples'."
             )
         return int(min_res), int(max_res)
 
-    def _check_first_fraction(self, X, y, params, n_resources: int) -> None:
-        """With n_samples, every fold of the smallest iteration must be usable."""
+    def _check_small_folds(self, X, y, split_params, n_resources: int) -> None:
+        """Refuse empty subsampled CV folds, warn about one-sample training sets.
+
+        scikit-learn runs a search whose first iteration leaves a single
+        training sample in a fold (the fits that fail get ``error_score``),
+        and so do we, with a warning; it fails when a subsampled fold would be
+        empty, and so do we, before any fit and with its message first.
+        """
         if self.resource != "n_samples":
             return
         fraction = n_resources / self._n_samples_orig
-        groups = params.get("groups")
-        for train, test in self._cv_orig.split(X, y, groups):
+        for train, test in self._cv_orig.split(X, y, **split_params):
             n_train, n_test = int(fraction * len(train)), int(fraction * len(test))
-            if n_train < 2 or n_test < 1:
+            if n_train >= 2 and n_test >= 1:
+                continue
+            where = (
+                f"The first iteration uses {n_resources} of "
+                f"{self._n_samples_orig} samples, leaving {n_train} training "
+                f"and {n_test} test samples in a CV fold"
+            )
+            if min(n_train, n_test) == 0:
                 raise ValueError(
-                    f"The first iteration uses {n_resources} of "
-                    f"{self._n_samples_orig} samples, leaving {n_train} training "
-                    f"and {n_test} test samples in a CV fold; raise min_resources "
-                    "or use fewer splits."
+                    "The 'n_samples' parameter of resample must be an int in the "
+                    f"range [1, inf) or None. Got {min(n_train, n_test)} instead. "
+                    f"({where}; raise min_resources or use fewer splits.)"
                 )
+            warnings.warn(
+                f"{where}: fits on a single sample may fail (they then get "
+                "error_score). Raise min_resources or use fewer splits.",
+                UserWarning,
+                stacklevel=6,
+            )
+            return
 
     def _prepare(self, X, y, params) -> tuple[Any, Any]:
         X, y = indexable(X, y)
-        self._plan_resources(X, y, params)
+        split_params = self._split_params(params)
+        min_res, max_res = self._check_inputs(X, y, split_params)
+        self._plan_resources(X, y, split_params, min_res, max_res)
         return X, y
 
-    def _plan_resources(self, X, y, params) -> None:
+    def _plan_resources(self, X, y, split_params, min_res, max_res) -> None:
         raise NotImplementedError
 
     def fit(self, X, y=None, **params):
@@ -626,7 +696,10 @@ class HalvingRandomSearchCV(_BaseHalving):
     share of the data, as scikit-learn does; like scikit-learn, the subsample
     is not stratified (the folds themselves are, for classifiers with an
     integer ``cv``). ``min_resources='smallest'`` keeps about two samples
-    per class and fold in the first iteration.
+    per class and fold in the first iteration. A smaller first resource runs
+    as in scikit-learn, with a warning when a fold keeps a single training
+    sample (fits that fail get ``error_score``); a fold left with no
+    training or test sample is an error before any fit.
 
     **Why the best candidate comes from the last iteration.** A candidate
     eliminated early may show a higher ``mean_test_score`` in ``cv_results_``
@@ -716,16 +789,14 @@ class HalvingRandomSearchCV(_BaseHalving):
         self.max_time = max_time
         self.checkpoint = checkpoint
 
-    def _validate_search(self) -> None:
+    def _check_exhaust(self) -> None:
         if self.n_candidates == "exhaust" and self.min_resources == "exhaust":
             raise ValueError(
-                "n_candidates and min_resources cannot both be 'exhaust': each "
-                "is derived from the other."
+                "n_candidates and min_resources cannot be both set to 'exhaust'. "
+                "Each is derived from the other: give one of them as an integer."
             )
-        super()._validate_search()
 
-    def _plan_resources(self, X, y, params) -> None:
-        min_res, max_res = self._resolve_resources(X, y, params)
+    def _plan_resources(self, X, y, split_params, min_res, max_res) -> None:
         space = self._space
         n = self.n_candidates
         if n == "exhaust":
@@ -738,7 +809,7 @@ class HalvingRandomSearchCV(_BaseHalving):
                     f"parameter sets, fewer than n_candidates={n}; running "
                     f"{int(cardinality)} candidates.",
                     UserWarning,
-                    stacklevel=3,
+                    stacklevel=5,
                 )
             n = int(cardinality)
         self._plan = plan_halving(
@@ -749,7 +820,7 @@ class HalvingRandomSearchCV(_BaseHalving):
             exhaust_min_resources=self.min_resources == "exhaust",
             aggressive_elimination=self.aggressive_elimination,
         )
-        self._check_first_fraction(X, y, params, self._plan.n_resources[0])
+        self._check_small_folds(X, y, split_params, self._plan.n_resources[0])
         self._grid = _grid_points(space)
         if self.verbose > 0:
             p = self._plan
@@ -1012,8 +1083,7 @@ class HyperbandSearchCV(_BaseHalving):
         self.max_time = max_time
         self.checkpoint = checkpoint
 
-    def _plan_resources(self, X, y, params) -> None:
-        min_res, max_res = self._resolve_resources(X, y, params)
+    def _plan_resources(self, X, y, split_params, min_res, max_res) -> None:
         plans = plan_hyperband(
             factor=self.factor,
             min_resources=min_res,
@@ -1021,7 +1091,7 @@ class HyperbandSearchCV(_BaseHalving):
             n_brackets=self.n_brackets,
         )
         self._plans = plans * self.n_rounds
-        self._check_first_fraction(X, y, params, plans[0].n_resources[0])
+        self._check_small_folds(X, y, split_params, plans[0].n_resources[0])
         self._grid = _grid_points(self._space)
         self.min_resources_ = min_res
         self.max_resources_ = max_res

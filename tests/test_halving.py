@@ -11,10 +11,11 @@ import warnings
 import numpy as np
 import pytest
 from scipy.stats import uniform
+from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+from sklearn.model_selection import GroupKFold, KFold, ShuffleSplit
 from sklearn.model_selection import HalvingRandomSearchCV as SkHalving
-from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline
 
 from skhypertune import HalvingRandomSearchCV, HyperbandSearchCV
@@ -292,14 +293,13 @@ def test_same_parameters_and_defaults_as_scikit_learn():
     [
         ({"factor": 1}, "factor"),
         ({"factor": 0.5}, "factor"),
-        ({"resource": "nope"}, "not a parameter of estimator"),
+        ({"resource": "nope"}, "resource=nope which is not supported by estimator"),
         ({"resource": "a", "max_resources": 10}, "part of the searched"),
         ({"resource": "n_estimators"}, "max_resources='auto'"),
-        ({"n_candidates": "exhaust", "min_resources": "exhaust"}, "both be 'exhaust'"),
+        ({"n_candidates": "exhaust", "min_resources": "exhaust"}, "both set to"),
         ({"min_resources": 500}, "greater than max_resources_"),
         ({"max_resources": 500}, "greater than the number of samples"),
-        ({"min_resources": 2, "cv": 3}, "leaving 1 training"),
-        ({"cv": KFold(3, shuffle=True)}, "same folds"),
+        ({"cv": KFold(3, shuffle=True)}, "consistent folds"),
         ({"n_candidates": 0}, "n_candidates"),
     ],
 )
@@ -316,7 +316,8 @@ def test_too_few_samples_for_classifier():
     X = np.random.RandomState(0).rand(20, 2)
     y = np.arange(20) % 4  # 4 classes, smallest = 2 * 5 * 4 = 40 > 20
     search = HalvingRandomSearchCV(ToyClassifier(), _grid(5))
-    with pytest.raises(ValueError, match="too few samples"):
+    match = "min_resources_=40 is greater than max_resources_=20. X has n_samples=20"
+    with pytest.raises(ValueError, match=match):
         search.fit(X, y)
 
 
@@ -324,6 +325,142 @@ def test_unknown_searched_parameter(data):
     X, _ = data
     with pytest.raises(ValueError, match="Invalid parameter 'b'"):
         HalvingRandomSearchCV(FailingFit(), {"b": [1, 2]}).fit(X)
+
+
+# -- scikit-learn's input errors, to the letter ------------------------------
+def _error(search, X, y):
+    with pytest.raises(ValueError) as info:
+        search.fit(X, y)
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"resource": "not_a_parameter"},
+        {"resource": "a", "max_resources": 100},
+        {"resource": "n_estimators"},
+        {"min_resources": 15, "max_resources": 14},
+        {"cv": KFold(2, shuffle=True)},
+        {"cv": ShuffleSplit(2)},
+        {"n_candidates": "exhaust", "min_resources": "exhaust"},
+        # Two errors at once: the one scikit-learn checks first wins.
+        {"cv": KFold(2, shuffle=True), "resource": "not_a_parameter"},
+        {"resource": "not_a_parameter", "min_resources": "exhaust"},
+        {"resource": "a", "min_resources": 15, "max_resources": 14},
+    ],
+)
+def test_input_errors_start_with_scikit_learns_message(data, kwargs):
+    """Same type, raised for the same reason, scikit-learn's text first."""
+    X, _ = data
+    ours = HalvingRandomSearchCV(FailingFit(), _grid(4), error_score="raise", **kwargs)
+    theirs = SkHalving(FailingFit(), _grid(4), error_score="raise", **kwargs)
+    expected = _error(theirs, X, None)
+    assert _error(ours, X, None).startswith(expected)
+
+
+@pytest.mark.parametrize("estimator", [ToyClassifier(), ToyRegressor()])
+def test_empty_data_errors_like_scikit_learn(estimator):
+    X, y = np.empty((0, 2)), np.array([], dtype=int)
+    ours = HalvingRandomSearchCV(estimator, _grid(2), min_resources="smallest")
+    theirs = SkHalving(estimator, _grid(2), min_resources="smallest")
+    # A classifier: 0 classes, so min_resources_=0; a regressor: 10 > 0.
+    assert _error(ours, X, y).startswith(_error(theirs, X, y))
+
+
+def test_one_sample_error_names_the_number_of_samples():
+    # scikit-learn's check_fit2d_1sample accepts this message.
+    search = HalvingRandomSearchCV(ToyClassifier(), _grid(2), cv=2)
+    with pytest.raises(ValueError, match="n_samples=1"):
+        search.fit(np.ones((1, 2)), [0])
+
+
+@pytest.mark.parametrize(
+    "n_samples, min_resources, error", [(21, 4, False), (21, 2, True)]
+)
+def test_small_data_runs_as_scikit_learn_does(n_samples, min_resources, error):
+    # 21 samples in 2 folds, 4 in the first iteration: 1 training sample per
+    # fold; scikit-learn runs, we warn and run. With 2, a fold's test set is
+    # empty: scikit-learn's resample raises, and so do we, before any fit.
+    X = np.random.RandomState(0).rand(n_samples, 2)
+    kwargs = dict(min_resources=min_resources, factor=2, cv=2, random_state=0)
+    ours = HalvingRandomSearchCV(ToyRegressor(), _grid(4), **kwargs)
+    theirs = SkHalving(ToyRegressor(), _grid(4), **kwargs)
+    if error:
+        expected = _error(theirs, X, None)
+        assert _error(ours, X, None).startswith(expected)
+        assert "leaving 0 training and 1 test samples" in _error(ours, X, None)
+        return
+    with pytest.warns(UserWarning, match="leaving 1 training and 2 test samples"):
+        ours.fit(X)
+    theirs.fit(X)
+    for attr in _ATTRS:
+        assert getattr(ours, attr) == getattr(theirs, attr), attr
+    assert ours.best_params_ == theirs.best_params_
+
+
+def test_small_data_failing_fits_follow_error_score():
+    class NeedsTwo(ToyRegressor):
+        def fit(self, X, y=None):
+            if len(X) < 2:
+                raise ValueError("needs two samples")
+            return super().fit(X, y)
+
+    X = np.random.RandomState(0).rand(21, 2)
+    search = HalvingRandomSearchCV(
+        NeedsTwo(), _grid(4), min_resources=4, factor=2, cv=2, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(X)
+    first = search.cv_results_["iter"] == 0
+    assert np.isnan(search.cv_results_["mean_test_score"][first]).all()
+    assert np.isfinite(search.best_score_)
+    search.set_params(error_score="raise")
+    with pytest.warns(UserWarning, match="CV fold"):
+        with pytest.raises(ValueError, match="needs two samples"):
+            search.fit(X)
+
+
+def test_hyperband_warns_about_small_folds_and_runs():
+    # The first bracket starts at 30 // 9 = 3 samples: 1 per training fold.
+    X = np.random.RandomState(0).rand(30, 2)
+    search = HyperbandSearchCV(
+        ToyRegressor(), _grid(4), min_resources=3, cv=2, random_state=0
+    )
+    with pytest.warns(UserWarning, match="leaving 1 training"):
+        search.fit(X)
+    assert search.n_brackets_ >= 1
+
+
+class _MetaKFold(GroupKFold):
+    """GroupKFold that records the keyword arguments of every split call."""
+
+    def split(self, X, y=None, groups=None, metadata=None):
+        self.calls.append({"groups": groups, "metadata": metadata})
+        return super().split(X, y, groups)
+
+    def get_n_splits(self, X=None, y=None, groups=None, metadata=None):
+        return super().get_n_splits(X, y, groups)
+
+
+@pytest.mark.parametrize("cls", [HalvingRandomSearchCV, HyperbandSearchCV])
+def test_splitter_gets_routed_metadata(data, cls):
+    X, _ = data
+    groups, metadata = np.arange(len(X)) % 4, np.ones(len(X))
+    cv = _MetaKFold(2)
+    cv.calls = []
+    search = cls(ToyRegressor(), _grid(4), cv=cv, random_state=0)
+    with config_context(enable_metadata_routing=True):
+        cv.set_split_request(groups=True, metadata=True)
+        search.fit(X, groups=groups, metadata=metadata)
+    assert cv.calls
+    for call in cv.calls:
+        assert call["groups"] is groups and call["metadata"] is metadata
+    # Without routing, groups only (scikit-learn's searches do the same).
+    cv.calls.clear()
+    search.fit(X, groups=groups)
+    assert cv.calls and all(c["groups"] is groups for c in cv.calls)
 
 
 # -- Hyperband -------------------------------------------------------------
