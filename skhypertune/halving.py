@@ -553,9 +553,12 @@ class HalvingRandomSearchCV(_BaseHalving):
 
     Candidates are sampled from the :class:`~skhypertune.SearchSpace` of
     ``param_distributions`` (anything scikit-learn's ``RandomizedSearchCV``
-    accepts); a parameter set is never sampled twice, and when every
-    parameter is given as a list the candidates are drawn without replacement
-    from the grid, as scikit-learn does.
+    accepts). When every parameter is given as a list the candidates are
+    drawn without replacement from the grid, as scikit-learn does; otherwise
+    a parameter set is sampled twice only when the space has fewer distinct
+    sets than ``n_candidates`` (scikit-learn samples such a space with
+    replacement, ``n_candidates`` times, and so do we once every distinct set
+    is drawn).
 
     Parameters
     ----------
@@ -569,8 +572,9 @@ class HalvingRandomSearchCV(_BaseHalving):
     n_candidates : int or 'exhaust', default='exhaust'
         Candidates sampled for the first iteration. ``'exhaust'`` samples
         ``max_resources_ // min_resources_`` so that the last iteration uses
-        as much of the resource as possible. Capped at the number of distinct
-        parameter sets of the space.
+        as much of the resource as possible. A grid (every parameter a list)
+        with fewer parameter sets is evaluated whole, with scikit-learn's
+        warning.
     factor : float, default=3
         Elimination rate: each iteration keeps ``ceil(n / factor)`` candidates
         and gives them ``factor`` times more resource. Must be greater than 1.
@@ -802,15 +806,17 @@ class HalvingRandomSearchCV(_BaseHalving):
         if n == "exhaust":
             n = max_res // min_res
         cardinality = space.cardinality()
-        if cardinality < n:
-            if self.n_candidates != "exhaust":
-                warnings.warn(
-                    f"The search space has only {int(cardinality)} distinct "
-                    f"parameter sets, fewer than n_candidates={n}; running "
-                    f"{int(cardinality)} candidates.",
-                    UserWarning,
-                    stacklevel=5,
-                )
+        if cardinality < n and _all_lists(space):
+            # scikit-learn's ParameterSampler samples a grid without
+            # replacement and warns; a space with a distribution it samples
+            # n_candidates times with replacement (see _run_halving).
+            warnings.warn(
+                f"The total space of parameters {int(cardinality)} is smaller "
+                f"than n_iter={n}. Running {int(cardinality)} iterations. For "
+                "exhaustive searches, use GridSearchCV.",
+                UserWarning,
+                stacklevel=5,
+            )
             n = int(cardinality)
         self._plan = plan_halving(
             int(n),
@@ -856,6 +862,13 @@ class HalvingRandomSearchCV(_BaseHalving):
                 ),
             ]
         )
+        if len(U) < n and not _all_lists(self._space):
+            # A space with a distribution but fewer distinct parameter sets
+            # than n_candidates (randint(1, 3) has two): scikit-learn samples
+            # it with replacement, n_candidates times; after every distinct
+            # set, so do we, so that the iterations are the same.
+            more = self._space.sample(n - len(U), rng, method="random")
+            U = np.vstack([U, self._space.snap(more)])
         counts, remaining, _ = self._run_rungs(
             evaluate_candidates, U, plan.n_resources, search_ctx, {}
         )

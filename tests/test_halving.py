@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from scipy.stats import uniform
+from scipy.stats import randint, uniform
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
@@ -431,6 +431,21 @@ def test_hyperband_warns_about_small_folds_and_runs():
     with pytest.warns(UserWarning, match="leaving 1 training"):
         search.fit(X)
     assert search.n_brackets_ >= 1
+
+
+def test_discrete_distribution_gets_n_candidates_like_scikit_learn(data):
+    # randint(1, 3) has two values: scikit-learn still samples 10 candidates
+    # (with replacement); a list of two values is sampled without.
+    X, _ = data
+    kwargs = dict(n_candidates=10, cv=2, random_state=0)
+    ours, theirs = _fit_both(ToyRegressor(), {"a": randint(1, 3)}, X, None, **kwargs)
+    assert ours.n_candidates_ == theirs.n_candidates_
+    assert ours.n_candidates_[0] == 10
+    assert {p["a"] for p in ours.cv_results_["params"]} == {1, 2}
+    search = HalvingRandomSearchCV(ToyRegressor(), {"a": [1, 2]}, **kwargs)
+    with pytest.warns(UserWarning, match="total space of parameters 2 is smaller"):
+        search.fit(X)
+    assert search.n_candidates_[0] == 2
 
 
 class _MetaKFold(GroupKFold):
