@@ -316,6 +316,16 @@ def _check_instances():
             out[-1].set_params(cv=2)
         except (ImportError, AttributeError):
             pass
+    # The halving searches with their default first resource ('smallest'),
+    # which adapts to the small datasets of the checks.
+    for name in ("halving", "hyperband"):
+        try:
+            out.append(
+                SEARCHERS[name](LogisticRegression(), {"C": [0.1, 1.0]}, n_iter=2)
+            )
+            out[-1].set_params(cv=2, min_resources="smallest")
+        except (ImportError, AttributeError):
+            pass
     return out
 
 
