@@ -379,6 +379,8 @@ def _run_tune(args: argparse.Namespace) -> int:
     scoring = _check_scoring(args.scoring)
     _check_estimator(estimator, args)
     _check_space(estimator, space)
+    _check_target(estimator, y, args)
+    _check_missing(estimator, X, columns)
     search = _make_search(args, estimator, space, scoring)
     for path, what in ((args.report, "--report"), (args.results, "--results")):
         if path:
@@ -543,6 +545,119 @@ def _check_space(estimator: Any, space: dict | list) -> None:
                         + drawn.format(value=repr(value))
                         + message
                     )
+
+
+def _check_target(estimator: Any, y: np.ndarray, args: argparse.Namespace) -> None:
+    """Fail before any fit on a target that every fit would refuse."""
+    from sklearn.base import is_classifier, is_regressor
+    from sklearn.utils.multiclass import type_of_target
+
+    classifier = is_classifier(estimator)
+    values, counts = np.unique(y, return_counts=True)
+    if len(values) < 2:
+        if classifier:
+            what, need = "one class", "a classifier needs at least two"
+        else:
+            what, need = "one value", "there is nothing to learn"
+        raise CLIError(
+            f"target column {args.target!r} has {what}, {_value_text(values[0])}, "
+            f"in all {len(y)} rows; {need}"
+        )
+    if len(y) < args.cv:
+        raise CLIError(
+            f"--cv {args.cv} needs at least {args.cv} rows; {args.data!r} has {len(y)}"
+        )
+    label = _estimator_label(estimator)
+    if classifier and type_of_target(y) == "continuous":
+        example = next(v for v in y if v != round(v))
+        raise CLIError(
+            f"{label} is a classifier, but target column {args.target!r} holds "
+            f"continuous values such as {_value_text(example)}; use a regressor, "
+            "or a column of classes"
+        )
+    if classifier and counts.max() < args.cv:
+        raise CLIError(
+            f"--cv {args.cv}: stratified folds need a class with at least "
+            f"{args.cv} rows, and the largest class of {args.target!r}, "
+            f"{_value_text(values[counts.argmax()])}, has {counts.max()}; lower "
+            "--cv or add rows"
+        )
+    if is_regressor(estimator) and y.dtype == object:
+        raise CLIError(
+            f"{label} is a regressor, but target column {args.target!r} is not "
+            f"numeric (it holds {_value_text(y[0])}); use a classifier, or a "
+            "numeric column"
+        )
+
+
+def _value_text(value: Any) -> str:
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _check_missing(estimator: Any, X: Any, columns: list[str]) -> None:
+    """Fail before any fit on missing values the estimator cannot take.
+
+    Only a scikit-learn estimator that is not made of others is checked: its
+    ``allow_nan`` tag is reliable, a pipeline's is not (it may impute).
+    """
+    from sklearn.base import is_classifier, is_regressor
+
+    nested = any(hasattr(v, "fit") for v in estimator.get_params(deep=True).values())
+    if (
+        nested
+        or not type(estimator).__module__.startswith("sklearn.")
+        or _input_tags(estimator)["allow_nan"]
+    ):
+        return
+    text = _text_columns(X, columns)
+    for j, name in enumerate(columns):
+        if name in text:
+            continue  # missing cells are a category of their own
+        column = X[name] if hasattr(X, "columns") else X[:, j]
+        n = int(np.isnan(np.asarray(column, dtype=float)).sum())
+        if n:
+            kind = (
+                "Classifier"
+                if is_classifier(estimator)
+                else "Regressor"
+                if is_regressor(estimator)
+                else "Classifier or Regressor"
+            )
+            raise CLIError(
+                f"column {name!r} has {n} missing value{'s' if n > 1 else ''} "
+                f"(empty or NA cells) and {_estimator_label(estimator)} does not "
+                "accept missing values; fill them in, or use an estimator that "
+                f"does, such as sklearn.ensemble.HistGradientBoosting{kind}"
+            )
+
+
+def _text_columns(X: Any, columns: list[str]) -> list[str]:
+    """The feature columns of :func:`read_csv`'s result that are not numbers."""
+    if hasattr(X, "columns"):  # numeric columns are float64, text ones not
+        return [c for c in columns if X[c].dtype.kind != "f"]
+    if X.dtype.kind == "f":
+        return []
+    return [
+        c for j, c in enumerate(columns) if any(isinstance(v, str) for v in X[:, j])
+    ]
+
+
+def _input_tags(estimator: Any) -> dict:
+    """The input tags of scikit-learn >= 1.6 or < 1.6: allow_nan, and whether
+    the estimator takes text or categories itself (``text``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            from sklearn.utils import get_tags
+        except ImportError:  # scikit-learn < 1.6
+            tags = estimator._get_tags()
+            kinds = tags.get("X_types", ())
+            return {
+                "allow_nan": bool(tags.get("allow_nan", False)),
+                "text": "string" in kinds or "categorical" in kinds,
+            }
+        tags = get_tags(estimator).input_tags
+        return {"allow_nan": tags.allow_nan, "text": tags.string or tags.categorical}
 
 
 def _frozen_text(prior: Any) -> str:
@@ -840,10 +955,14 @@ def load_estimator(path: str, params_json: str | None = None) -> Any:
 def read_csv(path: str, target: str) -> tuple[Any, np.ndarray, list[str]]:
     """Features and target from a CSV file with a header row.
 
-    Numeric columns become floats (empty cells NaN). With pandas installed,
-    the features are a DataFrame (so pipelines can select columns by name
-    and text columns are kept); without it, every feature must be numeric.
-    The target is kept as integers, floats or strings.
+    Numeric columns become floats; in feature columns, empty cells and the
+    markers ``NA``, ``N/A``, ``NaN``, ``null``, ``None`` and ``?`` (any case)
+    are missing values (NaN in numeric columns, None in text columns). A
+    column of numbers with a stray word in it is an error naming the cell.
+    With pandas installed, the features are a DataFrame (so pipelines can
+    select columns by name and text columns are kept); without it, every
+    feature must be numeric. The target is kept as integers, floats or
+    strings, and must have no empty cell.
 
     Returns
     -------
@@ -852,9 +971,14 @@ def read_csv(path: str, target: str) -> tuple[Any, np.ndarray, list[str]]:
     columns : list of str
         The feature names.
     """
+    rows, lines = [], []  # non-blank rows and the file line each ends on
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.reader(f))
+            reader = csv.reader(f)
+            for row in reader:
+                if row and any(cell.strip() for cell in row):
+                    rows.append(row)
+                    lines.append(reader.line_num)
     except OSError as exc:
         raise CLIError(
             f"cannot read data file {path!r}: {exc.strerror or exc}"
@@ -863,21 +987,34 @@ def read_csv(path: str, target: str) -> tuple[Any, np.ndarray, list[str]]:
         raise CLIError(
             f"data file {path!r} is not a readable CSV file: {exc}"
         ) from None
-    rows = [r for r in rows if r and any(cell.strip() for cell in r)]
     if len(rows) < 2:
         raise CLIError(
             f"data file {path!r} needs a header row and at least one data row"
         )
     header = [h.strip() for h in rows[0]]
     if target not in header:
+        separator = [d for d in ";\t|" if len(header) == 1 and d in header[0]]
+        hint = (
+            f" (the file seems to separate fields with {separator[0]!r}; tune "
+            "reads comma-separated files)"
+            if separator
+            else ""
+        )
         raise CLIError(
             f"target column {target!r} is not in {path!r}; columns are: "
             + ", ".join(header)
+            + hint
         )
-    for i, row in enumerate(rows[1:], start=2):
+    repeated = [h for i, h in enumerate(header) if h in header[:i]]
+    if repeated:
+        raise CLIError(
+            f"data file {path!r} has more than one column named {repeated[0]!r}; "
+            "give each column its own name"
+        )
+    for line, row in zip(lines[1:], rows[1:]):
         if len(row) != len(header):
             raise CLIError(
-                f"data file {path!r}, row {i}: {len(row)} fields, the header has "
+                f"data file {path!r}, row {line}: {len(row)} fields, the header has "
                 f"{len(header)}"
             )
     t = header.index(target)
@@ -885,11 +1022,21 @@ def read_csv(path: str, target: str) -> tuple[Any, np.ndarray, list[str]]:
     if not columns:
         raise CLIError(f"data file {path!r} has no feature column besides {target!r}")
     raw = {h: [r[j].strip() for r in rows[1:]] for j, h in enumerate(header)}
-    y_raw = raw[target]
-    if any(v == "" for v in y_raw):
-        raise CLIError(f"target column {target!r} has empty cells")
-    y = _column(y_raw, target=True)
-    features = {h: _column(raw[h]) for h in columns}
+    y = _column(raw[target], target, lines[1:], target=True)
+    empty = [line for line, v in zip(lines[1:], raw[target]) if v == ""]
+    if y.dtype.kind == "f":
+        empty = [line for line, v in zip(lines[1:], y) if math.isnan(v)]
+    if empty:
+        where = (
+            f"{len(empty)} rows (the first is row {empty[0]})"
+            if len(empty) > 1
+            else f"row {empty[0]}"
+        )
+        raise CLIError(
+            f"target column {target!r} has no value in {where}; remove those rows "
+            "or fill them in"
+        )
+    features = {h: _column(raw[h], h, lines[1:]) for h in columns}
     text = [h for h, v in features.items() if v.dtype == object]
     try:
         import pandas as pd
@@ -903,11 +1050,39 @@ def read_csv(path: str, target: str) -> tuple[Any, np.ndarray, list[str]]:
     return pd.DataFrame(features, columns=columns), y, columns
 
 
-def _column(values: list[str], target: bool = False) -> np.ndarray:
-    try:
-        numbers = [float(v) if v != "" else math.nan for v in values]
-    except ValueError:
-        return np.array([v if v != "" else None for v in values], dtype=object)
+# Cells read as a missing value in a feature column (compared in lower case).
+_MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
+
+
+def _column(
+    values: list[str], name: str, lines: list[int], target: bool = False
+) -> np.ndarray:
+    """Floats, integers for a target of whole numbers, or objects for text.
+
+    Missing cells are NaN, or None in a text column; for the target only an
+    empty cell is missing (``"None"`` may well be one of its classes).
+    """
+    missing = [v == "" if target else v.lower() in _MISSING for v in values]
+    numbers, words = [], []
+    for value, absent, line in zip(values, missing, lines):
+        if absent:
+            numbers.append(math.nan)
+            continue
+        try:
+            numbers.append(float(value))
+        except ValueError:
+            words.append((line, value))
+    if words:
+        if len(values) - sum(missing) - len(words) > len(words):
+            line, value = words[0]
+            raise CLIError(
+                f"column {name!r} holds numbers, but row {line} has {value!r}; "
+                "correct that cell, or leave it empty if the value is missing"
+            )
+        return np.array(
+            [None if absent else v for v, absent in zip(values, missing)],
+            dtype=object,
+        )
     arr = np.asarray(numbers, dtype=float)
     if target and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
         return arr.astype(int)

@@ -340,6 +340,127 @@ def test_bad_csv_rows(files, capsys):
     assert "at least one data row" in capsys.readouterr().err
 
 
+def _rows(header, *rows):
+    return "\n".join([header, *rows]) + "\n"
+
+
+SIX = ("1,2,a", "2,3,b", "3,1,a", "4,4,b", "5,5,a", "6,1,b")
+
+
+@pytest.mark.parametrize(
+    "content, extra, expected",
+    [
+        (
+            _rows("x,z,label", "1,2,a", "2,3,a", "3,1,a"),
+            [],
+            "target column 'label' has one class, 'a', in all 3 rows; a classifier "
+            "needs at least two",
+        ),
+        (
+            _rows("x,z,label", "1,2,3", "2,3,3", "3,1,3"),
+            [
+                "--estimator",
+                "sklearn.tree.DecisionTreeRegressor",
+                "--space",
+                "depth.json",
+            ],
+            "target column 'label' has one value, 3, in all 3 rows; there is "
+            "nothing to learn",
+        ),
+        (
+            _rows("x,z,label", "1,2,0.5", "2,3,1.5", "3,1,2"),
+            [],
+            "DecisionTreeClassifier is a classifier, but target column 'label' "
+            "holds continuous values such as 0.5; use a regressor, or a column of "
+            "classes",
+        ),
+        (
+            _rows("x,z,label", *SIX),
+            [
+                "--estimator",
+                "sklearn.tree.DecisionTreeRegressor",
+                "--space",
+                "depth.json",
+            ],
+            "DecisionTreeRegressor is a regressor, but target column 'label' is not "
+            "numeric (it holds 'a'); use a classifier, or a numeric column",
+        ),
+        (
+            _rows("x,z,label", "1,2,a", "2,3,b"),
+            ["--cv", "3"],
+            "--cv 3 needs at least 3 rows; 'data.csv' has 2",
+        ),
+        (
+            _rows("x,z,label", *SIX),
+            ["--cv", "4"],
+            "--cv 4: stratified folds need a class with at least 4 rows, and the "
+            "largest class of 'label', 'a', has 3; lower --cv or add rows",
+        ),
+        (
+            _rows("x,z,label", "1,2,a", "2,3,", "3,1,b", "4,4,"),
+            [],
+            "target column 'label' has no value in 2 rows (the first is row 3); "
+            "remove those rows or fill them in",
+        ),
+        (
+            _rows("x,z,label", "1,2,1", "2,3,2", "3,1,nan"),
+            [],
+            "target column 'label' has no value in row 4;",
+        ),
+        (
+            _rows("x,x,label", *SIX),
+            [],
+            "data file 'data.csv' has more than one column named 'x'; give each "
+            "column its own name",
+        ),
+        (
+            _rows("x;z;label", "1;2;a"),
+            [],
+            "columns are: x;z;label (the file seems to separate fields with ';'; "
+            "tune reads comma-separated files)",
+        ),
+        (
+            _rows("x,z,label", "1,2,a", "2,3,b", "3,?,a", "4,oops,b", "5,5,a"),
+            [],
+            "column 'z' holds numbers, but row 5 has 'oops'; correct that cell, or "
+            "leave it empty if the value is missing",
+        ),
+        (
+            _rows("x,z,label", "1,NA,a", "2,,b", "3,1,a", "4,4,b", "5,5,a"),
+            ["--estimator", "sklearn.svm.SVC", "--space", "svc.json"],
+            "column 'z' has 2 missing values (empty or NA cells) and SVC does not "
+            "accept missing values; fill them in, or use an estimator that does, "
+            "such as sklearn.ensemble.HistGradientBoostingClassifier",
+        ),
+    ],
+)
+def test_bad_data_one_line_before_any_fit(
+    content, extra, expected, files, capsys, monkeypatch, no_fit
+):
+    tmp, data, space = files
+    monkeypatch.chdir(tmp)
+    data.write_text(content)
+    (tmp / "svc.json").write_text('{"C": [1.0]}')
+    (tmp / "depth.json").write_text('{"max_depth": [2, 3]}')
+    args = _tune_args("data.csv", space)
+    for flag, value in zip(extra[::2], extra[1::2]):
+        args[args.index(flag) + 1] = value
+    assert main(args) == 2
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and expected in err, err
+    assert out == ""
+
+
+def test_missing_values_reach_an_estimator_that_takes_them(files, capsys):
+    tmp, data, space = files
+    rows = data.read_text().splitlines()
+    rows[1] = ",".join(["NA", *rows[1].split(",")[1:]])
+    rows[2] = ",".join(["", *rows[2].split(",")[1:]])
+    data.write_text("\n".join(rows) + "\n")
+    assert main(_tune_args(data, space)) == 0  # trees split on missing values
+    assert "best parameters:" in capsys.readouterr().out
+
+
 def test_parse_space_forms():
     from scipy.stats import randint
 
@@ -363,13 +484,18 @@ def test_parse_space_forms():
 
 def test_read_csv_types(tmp_path):
     path = tmp_path / "d.csv"
-    path.write_text("x,colour,y\n1.5,red,1\n,blue,0\n2,red,1\n")
+    path.write_text("x,colour,y\n1.5,red,a\n,blue,b\n2,red,a\nn/a,?,None\n")
     X, y, columns = read_csv(str(path), "y")
     assert columns == ["x", "colour"]
-    assert y.dtype.kind == "i" and y.tolist() == [1, 0, 1]
+    assert y.tolist() == ["a", "b", "a", "None"]  # a class, not a missing value
     pd = pytest.importorskip("pandas")
     assert isinstance(X, pd.DataFrame)
-    assert np.isnan(X["x"][1]) and X["colour"].tolist() == ["red", "blue", "red"]
+    assert np.isnan(X["x"][1]) and np.isnan(X["x"][3])
+    assert X["colour"][:3].tolist() == ["red", "blue", "red"]
+    assert pd.isna(X["colour"][3])
+    path.write_text("x,y\n1.5,1\n,0\n2,1\n")
+    X, y, columns = read_csv(str(path), "y")
+    assert y.dtype.kind == "i" and y.tolist() == [1, 0, 1]
 
 
 def test_load_estimator_forms(tmp_path, monkeypatch):
