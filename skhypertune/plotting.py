@@ -73,6 +73,21 @@ def _scores(results: Mapping, metric: str) -> np.ndarray:
     return np.where(np.isfinite(values), values, np.nan)
 
 
+def _history(search: Any, results: Mapping, name: str) -> np.ndarray | None:
+    """A search's own column (``batch``, ``generation``, ``bracket``), or None.
+
+    skhypertune's searches keep these in ``search_history_``, beside a
+    ``cv_results_`` with exactly scikit-learn's keys; older fits and bare
+    results dicts may hold them in the results.
+    """
+    history = getattr(search, "search_history_", None) or {}
+    if name in history:
+        return np.asarray(history[name])
+    if name in results.keys():
+        return np.asarray(results[name])
+    return None
+
+
 def _metric_label(metric: str) -> str:
     return "mean test score" if metric == "score" else f"mean test {metric}"
 
@@ -531,10 +546,11 @@ def plot_halving(
         )
     iters = np.asarray(results["iter"], dtype=int)
     # Hyperband runs several brackets, each with its own iterations.
+    brackets = _history(search, results, "bracket")
     brackets = (
-        np.asarray(results["bracket"], dtype=int)
-        if "bracket" in keys
-        else np.zeros(len(iters), dtype=int)
+        np.zeros(len(iters), dtype=int)
+        if brackets is None
+        else np.asarray(brackets, dtype=int)
     )
     resources = np.asarray(results["n_resources"])
     scores = _scores(results, m)

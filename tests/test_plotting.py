@@ -215,6 +215,41 @@ def test_clear_error_without_matplotlib(monkeypatch):
         plot_convergence(_res([1.0]))
 
 
+class _Fitted:
+    """A fitted search's attributes, without a search."""
+
+    def __init__(self, **attributes):
+        self.__dict__.update(attributes)
+
+
+def test_halving_brackets_from_search_history_or_the_results():
+    results = {
+        "params": [{}] * 6,
+        "iter": [0, 0, 1, 0, 0, 1],
+        "n_resources": [10, 10, 20, 20, 20, 40],
+        "mean_test_score": [0.5, 0.6, 0.7, 0.4, 0.8, 0.9],
+    }
+    bracket = [0, 0, 0, 1, 1, 1]
+    expected = [
+        "b0 iter 0\n10 n_samples",
+        "b0 iter 1\n20 n_samples",
+        "b1 iter 0\n20 n_samples",
+        "b1 iter 1\n40 n_samples",
+    ]
+    # skhypertune's searches keep the bracket in search_history_ ...
+    search = _Fitted(cv_results_=results, search_history_={"bracket": bracket})
+    ax = plot_halving(search)
+    assert [t.get_text() for t in ax.get_xticklabels()] == expected
+    assert [p.get_height() for p in ax.patches] == [2, 1, 2, 1]
+    # ... older fits and bare results in the results.
+    ax = plot_halving({**results, "bracket": bracket})
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        e.replace("n_samples", "resources") for e in expected
+    ]
+    ax = plot_halving(_Fitted(cv_results_={**results, "bracket": bracket}))
+    assert [t.get_text() for t in ax.get_xticklabels()] == expected
+
+
 def test_halving_plot_of_hyperband_brackets():
     from sklearn.datasets import load_iris
 
