@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "convergence_ylim",
     "plot_convergence",
     "plot_halving",
     "plot_importances",
@@ -111,6 +112,7 @@ def plot_convergence(
     ax: Any = None,
     labels: Sequence[str] | None = None,
     metric: str | None = None,
+    ylim: str | tuple[float, float] = "best",
 ) -> Any:
     """Best score so far against the number of evaluated candidates.
 
@@ -125,6 +127,14 @@ def plot_convergence(
     metric : str, default=None
         Which ``mean_test_<metric>`` to plot; the refit metric of a
         multi-metric search.
+    ylim : "best", "all" or (low, high), default="best"
+        The y-axis limits. "best" fits the best-so-far lines: from the
+        lowest of them once each search has evaluated a few candidates (see
+        :func:`convergence_ylim`) to the best score, so that
+        a few poor candidates do not squeeze the lines together. "all" fits
+        every score. With "best" or explicit limits, the scores outside the
+        axes are drawn as triangles on its edge (``gid="clipped"``) and
+        counted in the legend.
 
     Returns
     -------
@@ -146,7 +156,13 @@ def plot_convergence(
         raise ValueError("plot_convergence needs at least one search or cv_results_.")
     if labels is not None and len(labels) != len(searches):
         raise ValueError(f"Got {len(labels)} labels for {len(searches)} searches.")
+    if not (
+        (isinstance(ylim, str) and ylim in ("best", "all"))
+        or (not isinstance(ylim, str) and len(ylim) == 2)
+    ):
+        raise ValueError(f"ylim must be 'best', 'all' or (low, high); got {ylim!r}.")
     ax = _new_ax(ax)
+    drawn = []
     for i, obj in enumerate(searches):
         results, m, search = _unpack(obj, metric)
         scores = _scores(results, m)
@@ -158,14 +174,121 @@ def plot_convergence(
         else:
             label = f"results {i + 1}"
         (line,) = ax.plot(x, best_so_far(scores), drawstyle="steps-post", label=label)
-        ax.scatter(x, scores, s=10, alpha=0.35, color=line.get_color())
+        points = ax.scatter(x, scores, s=10, alpha=0.35, color=line.get_color())
+        drawn.append((x, scores, line.get_color(), points))
         metric_used = m
     ax.set_xlabel("candidates evaluated")
     ax.set_ylabel(f"best {_metric_label(metric_used)} so far")
     ax.set_title("Convergence")
-    ax.legend(loc="lower right")
     ax.grid(True, alpha=0.3)
+    limits = (
+        None
+        if isinstance(ylim, str) and ylim == "all"
+        else convergence_ylim(*(d[1] for d in drawn))
+        if isinstance(ylim, str)
+        else tuple(float(v) for v in ylim)
+    )
+    notes = _clip_to(ax, drawn, limits) if limits is not None else []
+    handles, _ = ax.get_legend_handles_labels()
+    ax.legend(handles=handles + notes, loc="lower right")
     return ax
+
+
+#: The best-so-far value after this many candidates is the lowest shown.
+_CONVERGENCE_SKIP = 3
+
+
+def convergence_ylim(*scores: Sequence[float], margin: float = 0.08) -> tuple | None:
+    """The y-limits :func:`plot_convergence` chooses for the best-so-far lines.
+
+    For each sequence of scores (one search, in evaluation order) the start of
+    its best-so-far curve is left out: its first 5% of candidates, and at
+    least its first 3 (the value after the third is kept), where one poor
+    random candidate would stretch the axis. The limits go from the lowest
+    remaining point of any curve to the best score, widened by ``margin``
+    times that span on each side.
+
+    Parameters
+    ----------
+    *scores : sequences of float
+        Each search's ``mean_test_<metric>``, NaN for failed candidates.
+    margin : float, default=0.08
+        Space added below and above, as a fraction of the span.
+
+    Returns
+    -------
+    ylim : (low, high) or None
+        None when no score is finite.
+
+    Examples
+    --------
+    >>> from skhypertune.plotting import convergence_ylim
+    >>> low, high = convergence_ylim([0.1, 0.2, 0.9, 0.5, 0.95, 0.5])
+    >>> round(low, 3), round(high, 3)
+    (0.896, 0.954)
+    """
+    lows, highs = [], []
+    for s in scores:
+        curve = best_so_far(s)
+        if not np.isfinite(curve).any():
+            continue
+        skip = max(_CONVERGENCE_SKIP, math.ceil(0.05 * len(curve)))
+        start = min(skip, len(curve)) - 1
+        # NaN until the first finite score, finite after: the last is finite.
+        lows.append(np.nanmin(curve[start:]))
+        highs.append(np.nanmax(curve))
+    if not lows:
+        return None
+    low, high = float(min(lows)), float(max(highs))
+    span = high - low
+    if span <= 0:
+        # One value: a window of 1% of its size (or 0.01) around it.
+        span = 0.01 * max(abs(high), 1.0)
+        return low - span / 2, high + span / 2
+    return low - margin * span, high + margin * span
+
+
+def _clip_to(ax, drawn, limits) -> list:
+    """Set the y-limits; scores beyond them become triangles on the edge."""
+    from matplotlib.lines import Line2D
+
+    low, high = limits
+    ax.set_ylim(low, high)
+    n_below = n_above = 0
+    lowest = math.inf
+    for x, scores, color, points in drawn:
+        finite = np.isfinite(scores)
+        below = finite & (scores < low)
+        above = finite & (scores > high)
+        inside = finite & ~below & ~above
+        points.set_offsets(np.column_stack([x[inside], scores[inside]]))
+        for mask, y, marker in ((below, low, "v"), (above, high, "^")):
+            if mask.any():
+                ax.scatter(
+                    x[mask],
+                    np.full(int(mask.sum()), y),
+                    s=18,
+                    marker=marker,
+                    color=color,
+                    alpha=0.6,
+                    clip_on=False,
+                    zorder=3,
+                    gid="clipped",
+                )
+        n_below += int(below.sum())
+        n_above += int(above.sum())
+        if below.any():
+            lowest = min(lowest, float(np.min(scores[below])))
+    # Legend entries for the triangles; not added to the axes' lines.
+    notes = []
+    if n_below:
+        notes.append(("v", f"{n_below} below {low:.3g} (lowest {lowest:.3g})"))
+    if n_above:
+        notes.append(("^", f"{n_above} above {high:.3g}"))
+    return [
+        Line2D([], [], linestyle="none", marker=mk, color="0.45", label=text)
+        for mk, text in notes
+    ]
 
 
 def plot_importances(

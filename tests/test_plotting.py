@@ -17,6 +17,7 @@ from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 from skhypertune import param_importances  # noqa: E402
 from skhypertune.plotting import (  # noqa: E402
     best_so_far,
+    convergence_ylim,
     plot_convergence,
     plot_halving,
     plot_importances,
@@ -63,11 +64,78 @@ def test_convergence_one_line_per_search_with_running_best(random_search):
     expected = np.maximum.accumulate(random_search.cv_results_["mean_test_score"])
     np.testing.assert_allclose(lines[0].get_ydata(), expected)
     np.testing.assert_allclose(lines[1].get_ydata(), [0.1, 0.1, 0.9, 0.9])
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == [
         "RandomizedSearchCV",
         "results 2",
     ]
     assert ax.get_xlabel() == "candidates evaluated"
+
+
+def _clipped(ax):
+    """(x, y) of the triangles marking scores beyond the y-limits."""
+    pts = [c.get_offsets() for c in ax.collections if c.get_gid() == "clipped"]
+    return np.vstack(pts) if pts else np.empty((0, 2))
+
+
+def test_convergence_ylim_fits_the_best_so_far_lines():
+    # Best so far [0.1, 0.1, 0.8, ...] and [0.7, 0.75, 0.75, ...]: each curve
+    # is shown from its third candidate on (0.8 and 0.75), so the poor first
+    # candidates do not stretch the axis.
+    a = _res([0.1, 0.05, 0.8, 0.2, 0.85, 0.3, 0.9, 0.92, 0.15, 0.93])
+    b = _res([0.7, 0.75, 0.2, 0.3, 0.88, 0.4, 0.9, 0.1, 0.95, 0.94])
+    ax = plot_convergence(a, b, labels=["A", "B"])
+    low, high = 0.75, 0.95
+    margin = 0.08 * (high - low)
+    assert ax.get_ylim() == pytest.approx((low - margin, high + margin))
+    # The best-so-far lines are drawn in full, unchanged.
+    np.testing.assert_allclose(
+        ax.get_lines()[0].get_ydata(),
+        [0.1, 0.1, 0.8, 0.8, 0.85, 0.85, 0.9, 0.92, 0.92, 0.93],
+    )
+    # The 10 scores below 0.734 are triangles on the bottom edge, at their x.
+    below = [
+        i + 1
+        for s in (a, b)
+        for i, v in enumerate(s["mean_test_score"])
+        if v < low - margin
+    ]
+    clipped = _clipped(ax)
+    assert sorted(clipped[:, 0]) == sorted(below) and len(below) == 10
+    np.testing.assert_allclose(clipped[:, 1], low - margin)
+    # Points inside the axes are the others, 10 of 20.
+    inside = sum(len(c.get_offsets()) for c in ax.collections if c.get_gid() is None)
+    assert inside == 20 - 10
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["A", "B", "10 below 0.734 (lowest 0.05)"]
+
+
+def test_convergence_ylim_all_and_explicit_limits():
+    a = _res([0.1, 0.05, 0.8, 0.2, 0.9])
+    ax = plot_convergence(a, ylim="all")
+    assert ax.get_ylim()[0] < 0.05 and ax.get_ylim()[1] > 0.9
+    assert len(_clipped(ax)) == 0
+    ax = plot_convergence(a, ylim=(0.15, 0.85))
+    assert ax.get_ylim() == pytest.approx((0.15, 0.85))
+    clipped = _clipped(ax)
+    assert sorted(map(tuple, clipped)) == [(1, 0.15), (2, 0.15), (5, 0.85)]
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[1:] == ["2 below 0.15 (lowest 0.05)", "1 above 0.85"]
+    with pytest.raises(ValueError, match="ylim"):
+        plot_convergence(a, ylim="tight")
+
+
+def test_convergence_ylim_edge_cases():
+    # Failed first candidates: the kept part starts at the first score.
+    assert convergence_ylim([np.nan, np.nan, np.nan, 0.5, 0.9]) == pytest.approx(
+        (0.5 - 0.08 * 0.4, 0.9 + 0.08 * 0.4)
+    )
+    # Long searches leave out their first 5%: the curve from the 40th of 800
+    # candidates on.
+    scores = np.r_[np.zeros(39), 0.5, np.linspace(0.6, 0.9, 760)]
+    assert convergence_ylim(scores, margin=0.0) == pytest.approx((0.5, 0.9))
+    # One value, or none.
+    assert convergence_ylim([0.5, 0.5]) == pytest.approx((0.495, 0.505))
+    assert convergence_ylim([np.nan]) is None
 
 
 def test_convergence_on_a_given_axes_with_labels():
