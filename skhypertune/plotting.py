@@ -362,22 +362,34 @@ def _importances(obj, interactions, metric, random_state) -> dict:
 
 # -- parameter values as plot coordinates -------------------------------------
 class _ParamScale:
-    """Where each value of one parameter goes on a [0, 1] axis."""
+    """Where each value of one parameter goes on a [0, 1] axis.
 
-    def __init__(self, name: str, values: list):
+    ``prior`` is what the search space gave for the parameter, when known: a
+    scipy.stats distribution sets the scale (log for ``loguniform``) and the
+    axis spans its support, so the axis is the range searched; without one,
+    numeric values spanning two decades or more go on a log scale and the
+    axis spans the values evaluated.
+    """
+
+    def __init__(self, name: str, values: list, prior: Any = None):
         self.name = name
         present = [v for v in values if v is not _MISSING]
         self.numeric = bool(present) and all(
             isinstance(v, numbers.Real) and not isinstance(v, bool) for v in present
         )
+        self.levels: list = []
+        self.log = False
         if self.numeric:
             x = np.asarray(present, dtype=float)
             self.lo, self.hi = float(np.min(x)), float(np.max(x))
-            self.log = self.lo > 0 and self.hi / self.lo >= 100
-            self.levels: list = []
+            self.integer = all(float(v).is_integer() for v in present)
+            log, support = _prior_scale(prior)
+            if support is not None:
+                self.lo, self.hi = min(self.lo, support[0]), max(self.hi, support[1])
+            if log is None:
+                log = self.lo > 0 and self.hi / self.lo >= 100
+            self.log = bool(log) and self.lo > 0
         else:
-            self.log = False
-            self.levels = []
             for v in present:
                 if not any(_same(v, w) for w in self.levels):
                     self.levels.append(v)
@@ -400,9 +412,86 @@ class _ParamScale:
         return next(j for j, w in enumerate(self.levels) if _same(v, w))
 
     def ticks(self) -> list[tuple[float, str]]:
-        if self.numeric:
-            return [(0.0, _short(self.lo)), (1.0, _short(self.hi))]
-        return [(self(v), _short(v)) for v in self.levels]
+        """(position, label) of the labelled values along the axis."""
+        if not self.numeric:
+            return [(self(v), _short(v)) for v in self.levels]
+        return _numeric_ticks(self, self.lo, self.hi, self.log, self.integer)
+
+
+def _numeric_ticks(to_axis, lo, hi, log, integer, digits=3) -> list[tuple[float, str]]:
+    """Both ends of a numeric axis (``digits`` significant) and round values."""
+    if hi == lo:
+        return [(0.5, _tick_text(lo, log, digits))]
+    from matplotlib.ticker import LogLocator, MaxNLocator
+
+    locator = (
+        LogLocator(base=10, numticks=6)
+        if log
+        else MaxNLocator(nbins=5, integer=integer, steps=[1, 2, 2.5, 5, 10])
+    )
+    ticks = [(0.0, _tick_text(lo, log, digits)), (1.0, _tick_text(hi, log, digits))]
+    for v in locator.tick_values(lo, hi):
+        y = to_axis(float(v))
+        # Round values too close to an end would print over its label.
+        if 0.06 < y < 0.94:
+            ticks.append((y, _tick_text(float(v), log)))
+    return sorted(ticks)
+
+
+def _tick_text(v: float, log: bool, digits: int = 3) -> str:
+    if log and v > 0:
+        k = math.log10(v)
+        if abs(k - round(k)) < 1e-9 and abs(k) > 2:
+            return f"1e{round(k)}"
+    if float(v).is_integer() and abs(v) < 1e6:
+        return str(int(v))
+    return f"{v:.{digits}g}"
+
+
+def _prior_scale(prior: Any) -> tuple[bool | None, tuple[float, float] | None]:
+    """(log scale?, finite support) of a scipy.stats distribution, else Nones."""
+    dist = getattr(prior, "dist", None)
+    if dist is None or not hasattr(prior, "support"):
+        return None, None
+    log = getattr(dist, "name", "") in ("loguniform", "reciprocal")
+    try:
+        a, b = (float(v) for v in prior.support())
+    except (TypeError, ValueError):
+        return log, None
+    return log, ((a, b) if math.isfinite(a) and math.isfinite(b) else None)
+
+
+def _priors(search: Any) -> dict:
+    """Parameter name to its distribution in the search space, when it is one.
+
+    A name set by several dicts of a list-of-dicts space keeps its
+    distribution only if every dict gives the same one.
+    """
+    space = getattr(search, "param_distributions", None)
+    if space is None:
+        return {}
+    dicts = [space] if isinstance(space, Mapping) else list(space)
+    found: dict = {}
+    for d in dicts:
+        if not isinstance(d, Mapping):
+            return {}
+        for name, prior in d.items():
+            if name in found and (
+                found[name] is None
+                or _describe_prior(found[name]) != _describe_prior(prior)
+            ):
+                found[name] = None
+            else:
+                found.setdefault(name, prior)
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def _describe_prior(prior: Any) -> tuple:
+    dist = getattr(prior, "dist", None)
+    name = getattr(dist, "name", None)
+    if name is None:
+        return ("other", id(prior))
+    return (name, repr(getattr(prior, "args", ())), repr(getattr(prior, "kwds", {})))
 
 
 _MISSING = object()
@@ -444,10 +533,16 @@ def plot_parallel_coordinates(
 ) -> Any:
     """One line per candidate through its parameter values and its score.
 
-    Numeric parameters spanning two decades or more are on a log scale;
-    categorical values are spread evenly along their axis. A parameter
-    inactive for a candidate (conditional spaces) leaves a gap in its line.
-    Candidates whose fits failed (NaN score) are left out.
+    Each axis is labelled with values of its parameter: both ends and round
+    values between them, or every category. For a fitted search whose
+    ``param_distributions`` gives a parameter a scipy.stats distribution, the
+    axis spans that distribution's support (the range searched) and is on a
+    log scale for ``loguniform``; otherwise it spans the values evaluated,
+    on a log scale when they are positive and span two decades or more. Log
+    axes say "(log scale)" under the parameter's name. Categorical values are
+    spread evenly along their axis. A parameter inactive for a candidate
+    (conditional spaces) leaves a gap in its line. Candidates whose fits
+    failed (NaN score) are left out.
 
     Parameters
     ----------
@@ -481,10 +576,11 @@ def plot_parallel_coordinates(
     _pyplot()
     import matplotlib
 
-    results, m, _ = _unpack(search_or_cv_results, metric)
+    results, m, search = _unpack(search_or_cv_results, metric)
     names, columns = _param_table(results, params)
     scores = _scores(results, m)
-    scales = [_ParamScale(n, columns[n]) for n in names]
+    priors = _priors(search)
+    scales = [_ParamScale(n, columns[n], priors.get(n)) for n in names]
     ok = np.isfinite(scores)
     lo, hi = (np.nanmin(scores), np.nanmax(scores)) if ok.any() else (0.0, 1.0)
     span = hi - lo if hi > lo else 1.0
@@ -506,12 +602,32 @@ def plot_parallel_coordinates(
             gid="candidate",
         )
     ax.vlines(xs, -0.02, 1.02, colors="0.3", linewidth=0.8)
-    for x, scale in zip(xs, scales):
-        for y, text in scale.ticks():
-            ax.text(x + 0.03, y, text, fontsize=7, va="center", color="0.2")
-    for y, v in ((0.0, lo), (1.0, hi)):
-        ax.text(xs[-1] + 0.03, y, f"{v:.4g}", fontsize=7, va="center", color="0.2")
-    ax.set_xticks(xs, [*names, _metric_label(m)])
+    score_ticks = _numeric_ticks(
+        lambda v: (v - lo) / span, float(lo), float(hi), False, False, digits=4
+    )
+    for x, ticks in zip(xs, [s.ticks() for s in scales] + [score_ticks]):
+        ax.hlines(
+            [y for y, _ in ticks], x - 0.04, x, colors="0.3", linewidth=0.8, gid="tick"
+        )
+        for y, text in ticks:
+            ax.text(
+                x + 0.03,
+                y,
+                text,
+                fontsize=7,
+                va="center",
+                color="0.2",
+                gid="tick",
+                # Readable over the lines.
+                bbox={
+                    "boxstyle": "square,pad=0.1",
+                    "fc": "white",
+                    "ec": "none",
+                    "alpha": 0.75,
+                },
+            )
+    axis_names = [f"{n}\n(log scale)" if s.log else n for n, s in zip(names, scales)]
+    ax.set_xticks(xs, [*axis_names, _metric_label(m)])
     ax.set_yticks([])
     ax.set_xlim(-0.2, xs[-1] + 0.6)
     ax.set_ylim(-0.08, 1.08)
@@ -563,9 +679,10 @@ def plot_slices(
     >>> [a.get_xlabel() for a in fig.axes[:2]]
     ['C', 'k']
     """
-    results, m, _ = _unpack(search_or_cv_results, metric)
+    results, m, search = _unpack(search_or_cv_results, metric)
     names, columns = _param_table(results, params)
     scores = _scores(results, m)
+    priors = _priors(search)
     if ax is None:
         plt = _pyplot()
         ncols = max(1, min(ncols, len(names)))
@@ -587,7 +704,7 @@ def plot_slices(
     best = int(np.nanargmax(scores)) if finite.any() else None
     for a, name in zip(axes, names):
         col = columns[name]
-        scale = _ParamScale(name, col)
+        scale = _ParamScale(name, col, priors.get(name))
         active = np.array([v is not _MISSING for v in col]) & finite
         if scale.numeric:
             x = np.array([float(v) if v is not _MISSING else np.nan for v in col])

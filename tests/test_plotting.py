@@ -8,7 +8,7 @@ import pytest
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from scipy.stats import loguniform, randint  # noqa: E402
+from scipy.stats import loguniform, randint, uniform  # noqa: E402
 from sklearn.datasets import make_classification  # noqa: E402
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV  # noqa: E402
 from sklearn.svm import SVC  # noqa: E402
@@ -192,13 +192,71 @@ def test_parallel_coordinates_lines_axes_and_gaps():
     lines = [line for line in ax.get_lines() if line.get_gid() == "candidate"]
     assert len(lines) == 3  # the failed candidate is left out
     labels = [t.get_text() for t in ax.get_xticklabels()]
-    assert labels == ["C", "gamma", "kernel", "mean test score"]
+    # C spans four decades: a log axis, and it says so; gamma spans one.
+    assert labels == ["C\n(log scale)", "gamma", "kernel", "mean test score"]
     by_score = {round(line.get_ydata()[-1], 3): line.get_ydata() for line in lines}
     # Scores scaled to [0, 1]; the linear kernel has no gamma: a gap (NaN).
     assert set(by_score) == {0.0, 0.5, 1.0}
     assert np.isnan(by_score[0.0][1]) and not np.isnan(by_score[1.0][1])
     # C spans four decades: log scale, 10 sits at 3/4 of the way up.
     assert by_score[1.0][0] == pytest.approx(0.75)
+
+
+def _axis_ticks(ax, k):
+    """{label: height} of the values written along axis k."""
+    return {
+        t.get_text(): t.get_position()[1]
+        for t in ax.texts
+        if t.get_gid() == "tick" and round(t.get_position()[0]) == k
+    }
+
+
+def test_parallel_coordinates_axes_are_labelled_with_values(random_search):
+    # C ~ loguniform(1e-3, 1e3): the axis spans the space's support on a log
+    # scale, with round values between the ends; kernel shows its levels.
+    ax = plot_parallel_coordinates(random_search)
+    c_ticks = _axis_ticks(ax, 0)
+    assert c_ticks == pytest.approx({"1e-3": 0, "0.1": 1 / 3, "10": 2 / 3, "1e3": 1})
+    assert set(_axis_ticks(ax, 1)) == {"rbf", "linear"}
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["C\n(log scale)", "kernel", "mean test score"]
+    # The score axis: its ends to 4 digits, round values between.
+    scores = random_search.cv_results_["mean_test_score"]
+    lo, hi = scores.min(), scores.max()
+    score_ticks = _axis_ticks(ax, 2)
+    assert score_ticks[f"{lo:.4g}"] == 0 and score_ticks[f"{hi:.4g}"] == 1
+    inner = {k: v for k, v in score_ticks.items() if 0 < v < 1}
+    assert inner
+    for text, y in inner.items():
+        assert y == pytest.approx((float(text) - lo) / (hi - lo))
+    # Each label has its tick mark on the axis.
+    marks = [c for c in ax.collections if c.get_gid() == "tick"]
+    assert [len(c.get_segments()) for c in marks] == [4, 2, len(score_ticks)]
+
+
+def test_parallel_coordinates_scale_follows_the_distribution(data):
+    X, y = data
+    # loguniform over less than two decades: still a log axis, from the prior.
+    # uniform(0, 1000) values span more than two decades: still linear.
+    space = {"C": loguniform(0.1, 5.0), "tol": uniform(0, 1000)}
+    search = RandomizedSearchCV(SVC(), space, n_iter=6, cv=2, random_state=4).fit(X, y)
+    tol = [p["tol"] for p in search.cv_results_["params"]]
+    assert max(tol) / min(tol) > 100
+    ax = plot_parallel_coordinates(search)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["C\n(log scale)", "tol", "mean test score"]
+    lines = [line for line in ax.get_lines() if line.get_gid() == "candidate"]
+    c_values = [p["C"] for p in search.cv_results_["params"]]
+    expected = sorted(np.log10(np.array(c_values) / 0.1) / np.log10(50))
+    assert sorted(line.get_ydata()[0] for line in lines) == pytest.approx(expected)
+    tol_ticks = _axis_ticks(ax, 1)
+    assert tol_ticks["0"] == 0 and tol_ticks["1000"] == 1
+    assert tol_ticks["400"] == pytest.approx(0.4)
+    # Without the search, the values decide: C spans under two decades.
+    ax = plot_parallel_coordinates(search.cv_results_)
+    assert [t.get_text() for t in ax.get_xticklabels()][0] == "C"
+    fig = plot_slices(search)
+    assert [a.get_xscale() for a in fig.axes[:2]] == ["log", "linear"]
 
 
 def test_parallel_coordinates_params_and_errors(random_search):
