@@ -40,6 +40,16 @@ Example::
      "gamma": {"loguniform": [1e-4, 1e1]},
      "kernel": ["rbf", "linear"]}
 
+Text columns
+------------
+Non-numeric feature columns are one-hot encoded by a ``ColumnTransformer``
+put in front of the estimator (a pipeline step, so fitted within each CV
+fold; unseen categories encode as zeros). The pipeline answers to the
+estimator's own parameter names, so the space file says ``C``, not
+``svc__C``, and so do the results. An estimator that is or contains a
+``ColumnTransformer``, or an estimator whose tags declare string or
+categorical input (an encoder, a vectorizer), gets the columns unchanged.
+
 Errors in the command line or the files (a missing file, an unknown column,
 estimator or distribution, ...) print one line on stderr and exit with
 status 2.
@@ -50,6 +60,7 @@ from __future__ import annotations
 import argparse
 import csv
 import difflib
+import functools
 import importlib
 import json
 import math
@@ -173,7 +184,14 @@ def _build_parser() -> argparse.ArgumentParser:
         '"kernel": ["rbf", "linear"]}',
     )
     tune.add_argument(
-        "--data", required=True, metavar="FILE.csv", help="CSV file with a header row"
+        "--data",
+        required=True,
+        metavar="FILE.csv",
+        help="CSV file with a header row. Non-numeric feature columns are "
+        "one-hot encoded in front of the estimator, within each CV fold, and "
+        "the space keeps the estimator's parameter names; a pipeline that "
+        "encodes them itself (ColumnTransformer, OneHotEncoder, ...) gets them "
+        "as they are",
     )
     tune.add_argument(
         "--target",
@@ -381,7 +399,11 @@ def _run_tune(args: argparse.Namespace) -> int:
     _check_space(estimator, space)
     _check_target(estimator, y, args)
     _check_missing(estimator, X, columns)
-    search = _make_search(args, estimator, space, scoring)
+    text = _text_columns(X, columns)
+    model = estimator
+    if text and not _handles_text(estimator):
+        model = _one_hot_in_front(estimator, X, columns, text)
+    search = _make_search(args, model, space, scoring)
     for path, what in ((args.report, "--report"), (args.results, "--results")):
         if path:
             _check_writable(path, what)
@@ -390,6 +412,13 @@ def _run_tune(args: argparse.Namespace) -> int:
         f"{len(columns)} features) with {type(search).__name__}",
         flush=True,
     )
+    if model is not estimator:
+        counts = ", ".join(f"{c} ({_n_categories(X, columns, c)})" for c in text)
+        print(
+            f"One-hot encoding the non-numeric column{'s' if len(text) > 1 else ''} "
+            f"{counts} in front of {type(estimator).__name__}, within each CV fold",
+            flush=True,
+        )
     t0 = time.monotonic()
     try:
         search.fit(X, y)
@@ -642,6 +671,12 @@ def _text_columns(X: Any, columns: list[str]) -> list[str]:
     ]
 
 
+def _n_categories(X: Any, columns: list[str], name: str) -> str:
+    column = X[name] if hasattr(X, "columns") else X[:, columns.index(name)]
+    n = len({v for v in column if isinstance(v, str)})
+    return f"{n} value{'s' if n != 1 else ''}"
+
+
 def _input_tags(estimator: Any) -> dict:
     """The input tags of scikit-learn >= 1.6 or < 1.6: allow_nan, and whether
     the estimator takes text or categories itself (``text``)."""
@@ -689,6 +724,94 @@ def _unknown_parameter(estimator: Any, name: str) -> str:
         f"space file: unknown parameter {name!r}{hint}; the parameters {where} "
         f"are: {', '.join(valid)}"
     )
+
+
+# -- one-hot encoding of text columns -----------------------------------------
+def _handles_text(estimator: Any) -> bool:
+    """Whether the estimator, or an estimator in it, takes text columns itself:
+    a ColumnTransformer, or one whose tags declare string or categorical
+    input (OneHotEncoder, OrdinalEncoder, TargetEncoder, the vectorizers)."""
+    from sklearn.compose import ColumnTransformer
+
+    parts = [estimator]
+    parts += [v for v in estimator.get_params(deep=True).values() if hasattr(v, "fit")]
+    return any(
+        isinstance(part, ColumnTransformer) or _input_tags(part)["text"]
+        for part in parts
+    )
+
+
+def _one_hot_in_front(estimator: Any, X: Any, columns: list[str], text: list[str]):
+    """``estimator`` behind a one-hot encoder of the ``text`` columns.
+
+    The encoder is a pipeline step, so it is fitted on each training fold
+    only; a category a fold has not seen encodes as all zeros. The pipeline
+    answers to the estimator's own parameter names (see
+    :func:`_encoded_pipeline_class`), so the space file, ``cv_results_``,
+    ``best_params_`` and the report keep them.
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    selected = text if hasattr(X, "columns") else [columns.index(c) for c in text]
+    encoder = ColumnTransformer(
+        [
+            (
+                "onehot",
+                OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                selected,
+            )
+        ],
+        remainder="passthrough",
+    )
+    name = type(estimator).__name__.lower()
+    return _encoded_pipeline_class()([("encode", encoder), (name, estimator)])
+
+
+@functools.cache
+def _encoded_pipeline_class() -> type:
+    """A Pipeline whose final step's parameters also answer to their bare names.
+
+    ``get_params(deep=True)`` lists them both ways (``C`` and ``svc__C``) and
+    ``set_params`` routes a bare name to the final step, which is how every
+    search builds its candidates (``clone(estimator).set_params(**params)``);
+    ``get_params(deep=False)``, which :func:`~sklearn.base.clone` uses, is the
+    Pipeline's own. A bare name that is also one of the Pipeline's own
+    parameters (``verbose``, ``memory``) means the final step's.
+
+    Built on first use so that the command line starts without importing
+    scikit-learn; the module's ``__getattr__`` gives it to pickle.
+    """
+    from sklearn.pipeline import Pipeline
+
+    class _EncodedPipeline(Pipeline):
+        def _bare_names(self) -> tuple[str, set]:
+            name, model = self.steps[-1]
+            reserved = {"steps"} | {step for step, _ in self.steps}
+            return name, set(model.get_params(deep=True)) - reserved
+
+        def get_params(self, deep=True):
+            params = super().get_params(deep=deep)
+            if deep:
+                name, bare = self._bare_names()
+                params.update({k: params[f"{name}__{k}"] for k in bare})
+            return params
+
+        def set_params(self, **params):
+            name, bare = self._bare_names()
+            return super().set_params(
+                **{(f"{name}__{k}" if k in bare else k): v for k, v in params.items()}
+            )
+
+    _EncodedPipeline.__module__ = __name__
+    _EncodedPipeline.__qualname__ = "_EncodedPipeline"
+    return _EncodedPipeline
+
+
+def __getattr__(name: str) -> Any:
+    if name == "_EncodedPipeline":  # unpickling, e.g. in a parallel worker
+        return _encoded_pipeline_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- inputs -------------------------------------------------------------------
@@ -960,8 +1083,8 @@ def read_csv(path: str, target: str) -> tuple[Any, np.ndarray, list[str]]:
     are missing values (NaN in numeric columns, None in text columns). A
     column of numbers with a stray word in it is an error naming the cell.
     With pandas installed, the features are a DataFrame (so pipelines can
-    select columns by name and text columns are kept); without it, every
-    feature must be numeric. The target is kept as integers, floats or
+    select columns by name); without it, an array of floats, or of objects
+    when a column holds text. The target is kept as integers, floats or
     strings, and must have no empty cell.
 
     Returns
@@ -1037,16 +1160,13 @@ def read_csv(path: str, target: str) -> tuple[Any, np.ndarray, list[str]]:
             "or fill them in"
         )
     features = {h: _column(raw[h], h, lines[1:]) for h in columns}
-    text = [h for h, v in features.items() if v.dtype == object]
     try:
         import pandas as pd
     except ImportError:
-        if text:
-            raise CLIError(
-                f"column {text[0]!r} is not numeric; encode it, or install pandas "
-                "so that a pipeline can handle text columns"
-            ) from None
-        return np.column_stack([features[h] for h in columns]), y, columns
+        arrays = [features[h] for h in columns]
+        if any(a.dtype == object for a in arrays):
+            return np.column_stack([a.astype(object) for a in arrays]), y, columns
+        return np.column_stack(arrays), y, columns
     return pd.DataFrame(features, columns=columns), y, columns
 
 

@@ -3,6 +3,7 @@
 import csv
 import json
 import os
+import pickle
 import subprocess
 import sys
 
@@ -290,7 +291,7 @@ def test_space_checked_against_the_estimator(content, expected, files, capsys, n
 
 def test_space_names_of_a_pipeline(files, capsys, monkeypatch, no_fit):
     tmp, data, space = files
-    (tmp / "pipes.py").write_text(
+    (tmp / "named_pipes.py").write_text(
         "from sklearn.pipeline import make_pipeline\n"
         "from sklearn.preprocessing import StandardScaler\n"
         "from sklearn.svm import SVC\n"
@@ -298,7 +299,7 @@ def test_space_names_of_a_pipeline(files, capsys, monkeypatch, no_fit):
     )
     monkeypatch.chdir(tmp)
     monkeypatch.syspath_prepend(str(tmp))
-    args = _tune_args(data, space, "--estimator", "pipes.make")
+    args = _tune_args(data, space, "--estimator", "named_pipes.make")
     for content, expected in [
         (
             {"C": [1.0]},
@@ -459,6 +460,121 @@ def test_missing_values_reach_an_estimator_that_takes_them(files, capsys):
     data.write_text("\n".join(rows) + "\n")
     assert main(_tune_args(data, space)) == 0  # trees split on missing values
     assert "best parameters:" in capsys.readouterr().out
+
+
+@pytest.fixture()
+def colours(tmp_path):
+    """A CSV whose 'colour' column is text; 'violet' is in one row only, so
+    one of two folds trains without it."""
+    rng = np.random.RandomState(0)
+    names = ["red", "green", "blue"]
+    path = tmp_path / "colours.csv"
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["size", "colour", "label"])
+        for i in range(30):
+            colour = "violet" if i == 7 else names[i % 3]
+            w.writerow([f"{rng.rand():.3f}", colour, "yes" if i % 3 else "no"])
+    return path
+
+
+def test_text_columns_are_one_hot_encoded_under_the_estimator_names(
+    colours, tmp_path, capsys
+):
+    space = tmp_path / "svc.json"
+    space.write_text('{"C": {"loguniform": [0.1, 100]}, "kernel": ["rbf", "linear"]}')
+    results = tmp_path / "r.csv"
+    args = _tune_args(colours, space, "--estimator", "sklearn.svm.SVC")
+    args.remove("--quiet")
+    for searcher in ("bayes", "halving"):
+        extra = ["--searcher", searcher, "--results", str(results)]
+        assert main(args + extra) == 0
+        out = capsys.readouterr().out
+        assert (
+            "One-hot encoding the non-numeric column colour (4 values) in front of "
+            "SVC, within each CV fold" in out
+        )
+        best = json.loads(out.split("best parameters: ")[1].splitlines()[0])
+        assert set(best) == {"C", "kernel"}
+        with open(results) as f:
+            header = next(csv.reader(f))
+        assert "param_C" in header and "param_kernel" in header
+
+
+def test_encoded_pipeline_answers_to_the_estimator_names(colours):
+    from sklearn.base import clone
+    from sklearn.svm import SVC
+
+    from skhypertune import cli
+
+    X, y, columns = read_csv(str(colours), "label")
+    model = cli._one_hot_in_front(SVC(), X, columns, ["colour"])
+    assert model.get_params()["C"] == 1.0 and "svc__C" in model.get_params()
+    assert "C" not in model.get_params(deep=False)  # what clone() rebuilds from
+    tuned = clone(model).set_params(C=3.0, kernel="linear", verbose=False)
+    assert tuned.named_steps["svc"].get_params()["C"] == 3.0
+    assert tuned.named_steps["svc"].kernel == "linear"
+    assert model.named_steps["svc"].C == 1.0
+    assert tuned.fit(X, y).score(X, y) > 0.5
+    # A parallel worker unpickles the class in a fresh interpreter.
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import pickle, sys; m = pickle.load(sys.stdin.buffer); "
+            "print(type(m).__name__, m.get_params()['C'])",
+        ],
+        input=pickle.dumps(tuned),
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.decode().split() == ["_EncodedPipeline", "3.0"]
+
+
+def test_a_pipeline_that_encodes_is_left_alone(colours, tmp_path, capsys, monkeypatch):
+    (tmp_path / "text_pipes.py").write_text(
+        "from sklearn.compose import make_column_transformer\n"
+        "from sklearn.pipeline import make_pipeline\n"
+        "from sklearn.preprocessing import OneHotEncoder, StandardScaler\n"
+        "from sklearn.svm import SVC\n"
+        "def encoding():\n"
+        "    return make_pipeline(make_column_transformer(\n"
+        "        (OneHotEncoder(handle_unknown='ignore'), ['colour']),\n"
+        "        remainder='passthrough'), SVC())\n"
+        "def scaling():\n"
+        "    return make_pipeline(StandardScaler(), SVC())\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    space = tmp_path / "svc.json"
+    space.write_text('{"svc__C": {"loguniform": [0.1, 10]}}')
+    args = _tune_args(colours, space)
+    args.remove("--quiet")
+    args[args.index("--estimator") + 1] = "text_pipes.encoding"
+    assert main(args) == 0
+    assert "One-hot" not in capsys.readouterr().out
+    args[args.index("--estimator") + 1] = (
+        "text_pipes.scaling"  # no encoder: one in front
+    )
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "One-hot encoding the non-numeric column colour" in out
+    assert '"svc__C"' in out.split("best parameters: ")[1]
+
+
+def test_without_pandas_text_columns_are_objects(colours, monkeypatch):
+    from sklearn.svm import SVC
+
+    from skhypertune import cli
+
+    with monkeypatch.context() as m:
+        m.setitem(sys.modules, "pandas", None)  # import pandas fails
+        X, y, columns = read_csv(str(colours), "label")
+    assert isinstance(X, np.ndarray) and X.dtype == object
+    assert cli._text_columns(X, columns) == ["colour"]
+    model = cli._one_hot_in_front(SVC(), X, columns, ["colour"])
+    assert model.fit(X, y).score(X, y) > 0.5
 
 
 def test_parse_space_forms():
