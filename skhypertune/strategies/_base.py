@@ -25,6 +25,10 @@ class Strategy:
     the points it really evaluated (it may drop duplicates, add the user's
     seed points, or replay a checkpoint). ``tell`` may therefore receive points
     the strategy never proposed, and must accept NaN scores (failed fits).
+    In asynchronous mode the loop asks ``ask(n, pending=P)`` while the points
+    ``P`` are still being evaluated: a strategy should then propose points
+    that complement them (a strategy whose ``ask`` takes no ``pending`` is
+    only used in batch mode).
 
     Examples
     --------
@@ -48,8 +52,12 @@ class Strategy:
         self.X_ = np.empty((0, space.n_dims))
         self.y_ = np.empty(0)
 
-    def ask(self, n: int) -> np.ndarray:
-        """Propose ``n`` points as an ``(n, space.n_dims)`` array."""
+    def ask(self, n: int, pending: np.ndarray | None = None) -> np.ndarray:
+        """Propose ``n`` points as an ``(n, space.n_dims)`` array.
+
+        ``pending`` holds points proposed earlier whose scores are not known
+        yet (asynchronous evaluation).
+        """
         raise NotImplementedError
 
     def n_ready(self) -> int:
@@ -87,5 +95,7 @@ class RandomStrategy(Strategy):
     (2, 1)
     """
 
-    def ask(self, n: int) -> np.ndarray:
+    def ask(self, n: int, pending: np.ndarray | None = None) -> np.ndarray:
+        # Independent draws: pending points change nothing (the loop skips
+        # a draw that repeats one).
         return self.space.sample(n, self.random_state, method="random")

@@ -240,18 +240,29 @@ class GPStrategy(Strategy):
         # Design points are fixed in advance; the model needs every one of them.
         return max(self.n_initial_points - len(self.y_), 0)
 
-    def ask(self, n: int) -> np.ndarray:
+    def ask(self, n: int, pending: np.ndarray | None = None) -> np.ndarray:
+        """``n`` points; ``pending`` ones (still being evaluated) are believed.
+
+        The model is conditioned on the pending points at their predicted
+        mean, as on the earlier points of one batch, so an asynchronous
+        proposal moves away from what is already running.
+        """
         n = int(n)
         if n <= 0:
             return np.empty((0, self.space.n_dims))
         with _single_thread_blas():
-            return self._ask(n)
+            return self._ask(n, pending)
 
-    def _ask(self, n: int) -> np.ndarray:
-        chosen: list[np.ndarray] = []
+    def _ask(self, n: int, pending: np.ndarray | None = None) -> np.ndarray:
+        running: list[np.ndarray] = []
         keys: set = set()
+        if pending is not None and len(pending):
+            running = list(self.space.snap(np.atleast_2d(pending)))
+            keys = {self.space.point_key(u) for u in running}
+        chosen: list[np.ndarray] = []
         rng = self.random_state
-        while len(chosen) < n and len(self.y_) + len(chosen) < self.n_initial_points:
+        n_design = len(self.y_) + len(running)
+        while len(chosen) < n and n_design + len(chosen) < self.n_initial_points:
             u = self._next_design_point(keys)
             if u is None:
                 break
@@ -261,9 +272,11 @@ class GPStrategy(Strategy):
             if len(finite) < 2 or np.ptp(finite) <= 0 or self._geo.n_features == 0:
                 # Nothing to model yet (all failed or all equal): spread out.
                 while len(chosen) < n:
-                    chosen.append(self._space_filling_point(chosen, keys))
+                    chosen.append(self._space_filling_point(running + chosen, keys))
             else:
-                chosen.extend(self._model_points(n - len(chosen), keys, chosen, rng))
+                chosen.extend(
+                    self._model_points(n - len(chosen), keys, running + chosen, rng)
+                )
         return np.array(chosen).reshape(-1, self.space.n_dims)
 
     # -- phases -------------------------------------------------------------
@@ -418,7 +431,8 @@ class GPStrategy(Strategy):
         gp = self._fit_model(X, y, rng)
         self._success = self._success_model(X, ok)
         if chosen:
-            # Design points of this batch are pending: believe their mean.
+            # Points of this batch (and running ones) are pending: believe
+            # their mean.
             C = np.array(chosen)
             F = self._geo.features(C)
             gp = gp.condition_on(F, gp.predict(F)[0])

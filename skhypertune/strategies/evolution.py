@@ -136,7 +136,9 @@ class EvolutionStrategy(Strategy):
         self._n_pooled = 0  # points of X_ already considered for the pool
         self._global_step = 0.2
         self._parent_fitness: dict[int, float] = {}  # archive index -> parent's
-        self._pending_parents: list[float] = []
+        # Parents' fitness of each child handed out, by point key, until the
+        # child is told (asynchronous mode tells children in any order).
+        self._pending_parents: dict[bytes, float] = {}
         dims = space.dimensions
         self._kinds = np.array([d.kind for d in dims])
         self._numeric = np.array([d.kind != "categorical" for d in dims])
@@ -148,25 +150,34 @@ class EvolutionStrategy(Strategy):
     def tell(self, points: np.ndarray, scores: np.ndarray) -> None:
         n_before = len(self.y_)
         super().tell(points, scores)
-        for u in self.space.snap(self.X_[n_before:]):
-            self._seen.add(self.space.point_key(u))
-        # Success bookkeeping for the 1/5th rule: match told points to the
-        # parents' fitness recorded when they were proposed, in order.
-        parents = self._pending_parents
-        self._pending_parents = []
-        if parents and len(parents) == len(self.y_) - n_before:
-            for i, f in enumerate(parents):
-                self._parent_fitness[n_before + i] = f
+        for i, u in enumerate(self.space.snap(self.X_[n_before:])):
+            key = self.space.point_key(u)
+            self._seen.add(key)
+            # Success bookkeeping for the 1/5th rule: the parents' fitness
+            # recorded when this child was proposed.
+            if key in self._pending_parents:
+                self._parent_fitness[n_before + i] = self._pending_parents.pop(key)
 
-    def ask(self, n: int) -> np.ndarray:
+    def ask(self, n: int, pending: np.ndarray | None = None) -> np.ndarray:
+        """``n`` children of the current pool, unlike any ``pending`` point.
+
+        In asynchronous mode each freed worker gets one child bred from the
+        pool as it stands (steady-state evolution): the pool takes in every
+        evaluation as it is told.
+        """
         n = int(n)
         if n <= 0:
             return np.empty((0, self.space.n_dims))
+        running = set()
+        if pending is not None and len(pending):
+            running = {
+                self.space.point_key(u)
+                for u in self.space.snap(np.atleast_2d(pending))
+            }
         fitness = self._fitness()
         if not np.isfinite(fitness).any():
             # Nothing succeeded yet: keep exploring with a space-filling design.
-            self._pending_parents = []
-            return self._unseen(self.space.sample(n, self.random_state), set())
+            return self._unseen(self.space.sample(n, self.random_state), running)
         self._update_pool(fitness)
         steps = self._steps(fitness)
         pool_X = self.X_[self.pool_]
@@ -174,15 +185,16 @@ class EvolutionStrategy(Strategy):
         # Categorical mutation rate: about one changed coordinate per child.
         n_active = max(1, int(self.space.active_mask(pool_X).sum(axis=1).mean()))
         p_level = 1.0 / n_active
-        children, parent_f, pending = [], [], set()
+        children, parent_f, taken = [], [], set(running)
         for _ in range(n):
             child, pf = self._breed(pool_X, pool_f, steps, p_level)
-            child, key = self._repair(child, steps, p_level, pending)
-            pending.add(key)
+            child, key = self._repair(child, steps, p_level, taken)
+            taken.add(key)
             children.append(child)
             parent_f.append(pf)
         self.generation_ += 1
-        self._pending_parents = parent_f
+        for child, f in zip(children, parent_f):
+            self._pending_parents[self.space.point_key(child)] = f
         return np.array(children)
 
     # -- population -------------------------------------------------------
