@@ -58,6 +58,7 @@ status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import difflib
 import functools
@@ -65,6 +66,7 @@ import importlib
 import json
 import math
 import os
+import re
 import sys
 import time
 import warnings
@@ -172,7 +174,11 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="OUT.html",
         help="HTML report to write ('' for none)",
     )
-    demo.add_argument("--quiet", action="store_true", help="no progress display")
+    demo.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print the results only: no banner, progress or warnings",
+    )
     demo.set_defaults(run=_run_demo)
 
     tune = sub.add_parser(
@@ -240,7 +246,12 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="OUT.csv",
         help="write every candidate's cv_results_ row",
     )
-    tune.add_argument("--quiet", action="store_true", help="no progress display")
+    tune.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print the results only (leaderboard, importances, best score and "
+        "parameters): no banner, progress, notes or warnings",
+    )
     tune.set_defaults(run=_run_tune)
     return parser
 
@@ -293,6 +304,11 @@ _DATASETS = {
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    with _no_warnings() if args.quiet else contextlib.nullcontext():
+        return _demo(args)
+
+
+def _demo(args: argparse.Namespace) -> int:
     from scipy.stats import loguniform
     from sklearn.model_selection import RandomizedSearchCV, train_test_split
     from sklearn.pipeline import make_pipeline
@@ -317,12 +333,12 @@ def _run_demo(args: argparse.Namespace) -> int:
         n_jobs=args.n_jobs,
         random_state=args.random_state,
     )
-    print(
+    info = _say(args)
+    info(
         f"skhypertune demo: tuning StandardScaler + RBF-kernel SVC (C, gamma on "
         f"log scales) on scikit-learn's {name} data\n"
         f"  {len(y_train)} training samples, {len(y_test)} held out; "
-        f"{args.cv}-fold CV {scoring}; budget {args.n_iter} candidates per searcher\n",
-        flush=True,
+        f"{args.cv}-fold CV {scoring}; budget {args.n_iter} candidates per searcher\n"
     )
     bayes = BayesSearchCV(model, space, verbose=0 if args.quiet else 1, **common)
     t0 = time.monotonic()
@@ -330,19 +346,14 @@ def _run_demo(args: argparse.Namespace) -> int:
     bayes_time = time.monotonic() - t0
 
     random = RandomizedSearchCV(model, space, **common)
-    if not args.quiet:
-        print(
-            f"RandomizedSearchCV: evaluating {args.n_iter} candidates ...", flush=True
-        )
+    info(f"RandomizedSearchCV: evaluating {args.n_iter} candidates ...")
     t0 = time.monotonic()
     random.fit(X_train, y_train)
     random_time = time.monotonic() - t0
-    if not args.quiet:
-        print(
-            f"RandomizedSearchCV {args.n_iter}/{args.n_iter} candidates | best "
-            f"{random.best_score_:.5g} | {random_time:.1f}s",
-            flush=True,
-        )
+    info(
+        f"RandomizedSearchCV {args.n_iter}/{args.n_iter} candidates | best "
+        f"{random.best_score_:.5g} | {random_time:.1f}s"
+    )
 
     print()
     _print_leaderboard(bayes, "BayesSearchCV", scoring, n=8)
@@ -385,7 +396,7 @@ def _run_demo(args: argparse.Namespace) -> int:
                 f"RandomizedSearchCV {random_time:.1f} s",
             },
         )
-        print(f"\nHTML report written to {os.path.abspath(path)}")
+        info(f"\nHTML report written to {os.path.abspath(path)}")
     return 0
 
 
@@ -407,24 +418,28 @@ def _run_tune(args: argparse.Namespace) -> int:
     for path, what in ((args.report, "--report"), (args.results, "--results")):
         if path:
             _check_writable(path, what)
-    print(
+    with _no_warnings() if args.quiet else contextlib.nullcontext():
+        return _search_and_print(args, search, estimator, X, y, columns, text)
+
+
+def _search_and_print(args, search, estimator, X, y, columns, text) -> int:
+    info = _say(args)
+    info(
         f"Tuning {type(estimator).__name__} on {args.data} ({len(y)} rows, "
-        f"{len(columns)} features) with {type(search).__name__}",
-        flush=True,
+        f"{len(columns)} features) with {type(search).__name__}"
     )
-    if model is not estimator:
+    if search.estimator is not estimator:
         counts = ", ".join(f"{c} ({_n_categories(X, columns, c)})" for c in text)
-        print(
+        info(
             f"One-hot encoding the non-numeric column{'s' if len(text) > 1 else ''} "
-            f"{counts} in front of {type(estimator).__name__}, within each CV fold",
-            flush=True,
+            f"{counts} in front of {type(estimator).__name__}, within each CV fold"
         )
     t0 = time.monotonic()
     try:
-        search.fit(X, y)
+        with contextlib.nullcontext() if args.quiet else _condensed_warnings():
+            search.fit(X, y)
     except (ValueError, TypeError) as exc:
-        message = " ".join(str(exc).split())
-        raise CLIError(f"the search failed: {message}") from None
+        raise CLIError(f"the search failed: {_error_text(str(exc))}") from None
     elapsed = time.monotonic() - t0
     print()
     _print_leaderboard(search, type(search).__name__, args.scoring or "score", n=5)
@@ -442,7 +457,7 @@ def _run_tune(args: argparse.Namespace) -> int:
     print("best parameters: " + json.dumps(_jsonable(search.best_params_)))
     if args.results:
         write_results_csv(search.cv_results_, args.results)
-        print(f"results written to {os.path.abspath(args.results)}")
+        info(f"results written to {os.path.abspath(args.results)}")
     if args.report:
         from ._report import report
 
@@ -454,8 +469,85 @@ def _run_tune(args: argparse.Namespace) -> int:
                 "wall time": f"{elapsed:.1f} s",
             },
         )
-        print(f"report written to {os.path.abspath(path)}")
+        info(f"report written to {os.path.abspath(path)}")
     return 0
+
+
+def _say(args: argparse.Namespace):
+    """``print`` for what is not a result (banners, notes): silent with --quiet."""
+
+    def info(text: str) -> None:
+        if not args.quiet:
+            print(text, flush=True)
+
+    return info
+
+
+@contextlib.contextmanager
+def _no_warnings():
+    """--quiet: no warning, from this process or from joblib's workers."""
+    saved = os.environ.get("PYTHONWARNINGS")
+    # Workers started now inherit it; scikit-learn < 1.7 does not pass them
+    # this process's filters.
+    os.environ["PYTHONWARNINGS"] = "ignore"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        if saved is None:
+            os.environ.pop("PYTHONWARNINGS", None)
+        else:
+            os.environ["PYTHONWARNINGS"] = saved
+
+
+@contextlib.contextmanager
+def _condensed_warnings():
+    """The fits' warnings, each once and on one line of stderr, after the fits.
+
+    scikit-learn's fit-failure warnings hold every distinct traceback; a
+    line keeps the exceptions. Nothing is shown when the block raises: the
+    error says what went wrong.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        yield
+    lines = dict.fromkeys(_warning_line(w) for w in caught)
+    for line in lines:
+        print(f"{PROG}: warning: {line}", file=sys.stderr, flush=True)
+
+
+def _warning_line(caught: warnings.WarningMessage) -> str:
+    text = str(caught.message)
+    name = caught.category.__name__
+    if _TRACEBACK in text:
+        return f"{name}: {_error_text(text)} (those fits score nan)"
+    text = " ".join(text.split())
+    return f"{name}: {text if len(text) <= 300 else text[:297] + '...'}"
+
+
+_TRACEBACK = "Traceback (most recent call last):"
+
+
+def _error_text(text: str) -> str:
+    """One line for an error or warning text, the tracebacks cut down to
+    their exceptions: ``All the 6 fits failed: ValueError: ...``."""
+    if _TRACEBACK not in text:
+        return " ".join(text.split())
+    head = next(line.strip() for line in text.splitlines() if line.strip())
+    head = head.split(";")[0].rstrip(".")
+    errors = []
+    blocks = re.split(r"^\d+ fits? failed with the following error:$", text, flags=re.M)
+    for block in blocks[1:] or [text]:
+        _, _, last = block.rpartition(_TRACEBACK)  # the one raised, if chained
+        for line in last.splitlines():
+            if line.strip() and not line[0].isspace():
+                # sklearn.utils._param_validation.InvalidParameterError -> the name
+                errors.append(re.sub(r"^(?:\w+\.)+(\w+:)", r"\1", line.strip()))
+                break
+    if not errors:
+        return head
+    return f"{head}: {'; '.join(dict.fromkeys(errors))}"
 
 
 def _make_search(args, estimator, space, scoring):

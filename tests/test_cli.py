@@ -577,6 +577,111 @@ def test_without_pandas_text_columns_are_objects(colours, monkeypatch):
     assert model.fit(X, y).score(X, y) > 0.5
 
 
+PICKY = """
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+
+class Picky(ClassifierMixin, BaseEstimator):
+    def __init__(self, level=1):
+        self.level = level
+
+    def fit(self, X, y):
+        if self.level > 2:
+            raise ValueError(f"level {self.level} is too high")
+        warnings.warn("level 1 is\\nslow", UserWarning)
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+"""
+
+
+@pytest.fixture()
+def picky(files, monkeypatch):
+    """An estimator that warns in every fit and fails for level > 2."""
+    tmp, data, space = files
+    (tmp / "picky_model.py").write_text(PICKY)
+    monkeypatch.chdir(tmp)
+    monkeypatch.syspath_prepend(str(tmp))
+
+    def args(levels, *extra):
+        space.write_text(json.dumps({"level": levels}))
+        return _tune_args(
+            data, space, "--estimator", "picky_model.Picky", "--n-iter", "2", *extra
+        )
+
+    return args
+
+
+def test_quiet_prints_the_results_only(picky, files, capfd):
+    tmp = files[0]
+    extra = ["--results", str(tmp / "r.csv"), "--report", str(tmp / "r.html")]
+    assert main(picky([1, 3], *extra)) == 0
+    out, err = capfd.readouterr()
+    assert err == ""  # no warning: the fits warn and fail
+    assert out.lstrip().startswith("Top 2 of 2 candidates (BayesSearchCV)\n")
+    assert out.rstrip().splitlines()[-1] == 'best parameters: {"level": 1}'
+    for noise in ("Tuning", "candidates |", "written to", "arning"):
+        assert noise not in out
+    assert (tmp / "r.csv").exists() and (tmp / "r.html").exists()
+
+
+def test_quiet_demo(capfd):
+    args = ["demo", "--dataset", "wine", "--n-iter", "2", "--cv", "2"]
+    assert main([*args, "--n-jobs", "1", "--report", "", "--quiet"]) == 0
+    out, err = capfd.readouterr()
+    assert err == ""
+    assert out.lstrip().startswith("Top 2 of 2 candidates (BayesSearchCV)")
+    assert "skhypertune demo:" not in out and "evaluating" not in out
+
+
+def test_warnings_one_line_each_after_the_fits(picky, capsys):
+    args = picky([1, 3])
+    args.remove("--quiet")
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert all(line.startswith("skhypertune: warning: ") for line in lines), err
+    assert "skhypertune: warning: UserWarning: level 1 is slow" in lines
+    assert (
+        "skhypertune: warning: FitFailedWarning: 2 fits failed out of a total of 4: "
+        "ValueError: level 3 is too high (those fits score nan)" in lines
+    )
+    assert len(lines) == len(set(lines)) <= 4
+    assert "best parameters:" in out
+
+
+def test_every_fit_failing_is_one_line(picky, capsys):
+    assert main(picky([3, 4])) == 2
+    out, err = capsys.readouterr()
+    assert err == (
+        "skhypertune: error: the search failed: All the 4 fits failed: "
+        "ValueError: level 3 is too high; ValueError: level 4 is too high\n"
+    )
+
+
+def test_quiet_in_parallel_workers(picky, files):
+    """A fresh process whose joblib workers warn: still nothing on stderr."""
+    tmp = files[0]
+    args = picky([1, 3], "--n-jobs", "2")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "skhypertune", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert 'best parameters: {"level": 1}' in proc.stdout
+
+
 def test_parse_space_forms():
     from scipy.stats import randint
 
