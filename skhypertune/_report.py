@@ -51,6 +51,10 @@ tr.best td { background: #fff6dd; }
 .bar { display: inline-block; height: 12px; background: var(--accent);
        border-radius: 2px; vertical-align: middle; }
 .bar.pair { background: var(--accent2); }
+.bar.rest { background: var(--muted); }
+tr.group th { background: none; color: var(--muted); font-weight: 600;
+              padding-top: 10px; }
+tfoot th { border-top: 2px solid var(--line); }
 .muted { color: var(--muted); }
 .plots { display: flex; flex-wrap: wrap; gap: 18px; }
 figure { margin: 0; border: 1px solid var(--line); padding: 8px; }
@@ -115,9 +119,10 @@ def report(
 
     The page has four sections: a summary (estimator, searcher, budget, best
     score and parameters, time), a sortable leaderboard of every candidate,
-    the hyperparameter importances (main effects and the strongest pairwise
-    interactions), and the plots (convergence, parallel coordinates,
-    one-parameter slices, and the halving iterations for halving searches).
+    the hyperparameter importances (main effects, the strongest pairwise
+    interactions and the rest, as shares of one total), and the plots
+    (convergence, parallel coordinates, one-parameter slices, and the halving
+    iterations for halving searches).
     No external file or network resource is referenced.
 
     Parameters
@@ -421,25 +426,48 @@ def _num(v: Any) -> str:
     return f"<td>{_e(_fmt(v))}</td>"
 
 
+#: Pairs listed one by one in the importance table; the others share a row.
+_N_PAIRS = 5
+
+
 def _importances(search: Any, metric: str):
+    """(main effects, pairs, error): fractions of the score's total variance."""
     from .importance import param_importances
 
+    # The seed param_importances_ uses, so that the main effects normalised
+    # here are the numbers it (and the command line) shows.
+    seed = getattr(search, "random_state", None)
+    seed = seed if isinstance(seed, int) else 0
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            main = (
-                search.param_importances_
-                if hasattr(search, "param_importances_")
-                and metric == _metric(search, None)
-                else param_importances(search, metric=metric, random_state=0)
-            )
-            both = param_importances(
-                search, metric=metric, interactions=True, random_state=0
+            shares = param_importances(
+                search,
+                metric=metric,
+                interactions=True,
+                normalize=False,
+                random_state=seed,
             )
     except ValueError as exc:
         return {}, {}, str(exc)
-    pairs = {k: v for k, v in both.items() if isinstance(k, tuple)}
+    main = {k: v for k, v in shares.items() if isinstance(k, str)}
+    pairs = {k: v for k, v in shares.items() if isinstance(k, tuple)}
     return main, pairs, None
+
+
+def _percentages(values: Sequence[float], total: float = 100.0) -> list[float]:
+    """``values`` (summing to 1) as percentages to 0.1 that sum to ``total``.
+
+    Largest remainders: each is rounded down to 0.1%, and the tenths still
+    missing go to those that lost most, so the column adds up as printed.
+    """
+    tenths = [1000 * v for v in values]
+    down = [math.floor(t) for t in tenths]
+    missing = round(total * 10) - sum(down)
+    by_loss = sorted(range(len(values)), key=lambda i: down[i] - tenths[i])
+    for i in by_loss[: max(missing, 0)]:
+        down[i] += 1
+    return [d / 10 for d in down]
 
 
 def _importance_section(main: Mapping, pairs: Mapping, error: str | None) -> str:
@@ -448,37 +476,68 @@ def _importance_section(main: Mapping, pairs: Mapping, error: str | None) -> str
         return head + f"<p class=muted>Not available: {_e(error)}</p>\n</section>"
     if not main:
         return head + "<p class=muted>No hyperparameters were searched.</p>\n</section>"
-
-    def rows(items, pair=False):
-        out = []
-        for k, v in items:
-            name = " × ".join(k) if isinstance(k, tuple) else k
-            width = max(1.0, 260 * v)
-            out.append(
-                f'<tr><td><code>{_e(name)}</code></td><td class=num data-v="{v!r}">'
-                f'{v:.1%}</td><td><span class="bar{" pair" if pair else ""}" '
-                f'style="width:{width:.0f}px"></span></td></tr>'
-            )
-        return "\n".join(out)
-
-    text = (
-        head + "<p class=muted>Share of the score's variance each hyperparameter "
-        "explains on its own (functional ANOVA on a random-forest surrogate, "
-        "Hutter et al., 2014); the shares sum to 100%.</p>\n"
-        '<table id="importance-table"><thead><tr><th>parameter</th><th>share</th>'
-        "<th></th></tr></thead><tbody>\n" + rows(main.items()) + "\n</tbody></table>\n"
+    top = sorted(pairs.items(), key=lambda kv: -kv[1])[:_N_PAIRS]
+    n_other = len(pairs) - len(top)
+    other = float(sum(pairs.values()) - sum(v for _, v in top))
+    rest = max(0.0, 1.0 - sum(main.values()) - sum(pairs.values()))
+    # Rows of one total: every term's fraction of the score's variance.
+    terms = [("main", k, v) for k, v in main.items()]
+    terms += [("pair", k, v) for k, v in top]
+    if n_other:
+        terms.append(("pair", f"{n_other} other pair{'s' * (n_other > 1)}", other))
+    if len(main) > 2:  # with two hyperparameters, nothing is left
+        terms.append(("rest", "interactions of 3 or more hyperparameters", rest))
+    shown = _percentages([v for *_, v in terms])
+    main_sum = sum(main.values())
+    among = (
+        _percentages([v / main_sum for v in main.values()])
+        if main_sum > 0
+        else [100.0 / len(main)] * len(main)
     )
-    top = sorted(pairs.items(), key=lambda kv: -kv[1])[:5]
-    if top:
-        text += (
-            "<h3>Strongest interactions</h3>\n<p class=muted>Share of the "
-            "variance explained by main effects and pairs together that the "
-            "pair explains beyond its two main effects.</p>\n"
-            '<table id="interaction-table"><tbody>\n'
-            + rows(top, pair=True)
-            + "\n</tbody></table>\n"
+    groups = {
+        "main": "Main effects: each hyperparameter alone",
+        "pair": "Pairwise interactions: what a pair explains beyond its two "
+        "main effects",
+        "rest": "Higher-order interactions",
+    }
+    rows, seen = [], set()
+    for j, ((kind, key, value), pct) in enumerate(zip(terms, shown)):
+        if kind not in seen:
+            seen.add(kind)
+            rows.append(f'<tr class="group"><th colspan=4>{_e(groups[kind])}</th></tr>')
+        name = (
+            f"<code>{_e(' × '.join(key))}</code>"
+            if isinstance(key, tuple)
+            else f"<code>{_e(key)}</code>"
+            if kind == "main"
+            else _e(key)
         )
-    return text + "</section>"
+        bar = {"main": "", "pair": " pair", "rest": " rest"}[kind]
+        width = max(1.0, 2.6 * pct)
+        norm = f"<td class=num>{among[j]:.1f}%</td>" if kind == "main" else "<td></td>"
+        rows.append(
+            f'<tr class="{kind}"><td>{name}</td>'
+            f'<td class=num data-v="{value!r}">{pct:.1f}%</td>'
+            f'<td><span class="bar{bar}" style="width:{width:.0f}px"></span></td>'
+            f"{norm}</tr>"
+        )
+    total = sum(shown)
+    return (
+        head + "<p class=muted>How much of the variance of the cross-validated "
+        "score over the search space each term explains (functional ANOVA on a "
+        "random-forest surrogate, Hutter et al., 2014): main effects, pairwise "
+        "interactions and the higher-order rest are shares of one total and add "
+        "up to 100%. The last column rescales the main effects alone to 100%, "
+        "as <code>param_importances_</code> does.</p>\n"
+        '<table id="importance-table"><thead><tr><th>term</th>'
+        "<th>share of the variance</th><th></th>"
+        "<th>share of the main effects</th></tr></thead><tbody>\n"
+        + "\n".join(rows)
+        + f'\n</tbody><tfoot><tr class="total"><th>total</th>'
+        f"<th class=num>{total:.1f}%</th><th></th>"
+        f"<th class=num>{sum(among):.1f}%</th></tr></tfoot></table>\n"
+        "</section>"
+    )
 
 
 def _svg(fig) -> str:

@@ -82,15 +82,90 @@ def test_leaderboard_has_every_candidate_best_first(page, searches):
     assert 'class="sortable"' in board
 
 
-def test_importances_section_lists_every_parameter(page, searches):
-    ours, _ = searches
-    section = _section(page[1], "importances")
+def _importance_rows(section):
+    """(kind, name, share as shown, exact share, share of main effects)."""
     table = re.search(r'<table id="importance-table">(.*?)</table>', section, re.S)
-    names = re.findall(r"<code>(.*?)</code>", table.group(1))
-    assert names == list(ours.param_importances_)
-    shares = [float(v) for v in re.findall(r'data-v="([^"]*)"', table.group(1))]
-    assert sum(shares) == pytest.approx(1.0)
-    assert "interaction-table" in section
+    body, foot = table.group(1).split("<tfoot>")
+    rows = []
+    for kind, cells in re.findall(r'<tr class="(main|pair|rest)">(.*?)</tr>', body):
+        name = re.sub(r"<[^>]+>", "", re.search(r"<td>(.*?)</td>", cells).group(1))
+        exact, shown = re.search(r'data-v="([^"]*)">([\d.]+)%', cells).groups()
+        norm = re.findall(r"<td class=num>([\d.]+)%</td>", cells)
+        rows.append((kind, name, float(shown), float(exact), norm))
+    totals = [float(v) for v in re.findall(r"([\d.]+)%", foot)]
+    return rows, totals
+
+
+def test_importances_are_shares_of_one_total(page, searches):
+    # Main effects, pairs and the rest as shares of one variance: the column
+    # adds up to 100% as printed, where before the main effects alone did and
+    # the pairs came on top.
+    ours, _ = searches
+    rows, totals = _importance_rows(_section(page[1], "importances"))
+    kinds = [r[0] for r in rows]
+    assert kinds == ["main"] * 3 + ["pair"] * 3 + ["rest"]
+    shown = [r[2] for r in rows]
+    assert round(sum(shown), 1) == 100.0 and totals[0] == 100.0
+    assert sum(r[3] for r in rows) == pytest.approx(1.0, abs=1e-9)
+    for _, _, pct, exact, _ in rows:
+        assert abs(pct - 100 * exact) <= 0.1 + 1e-9
+    raw = skhypertune.param_importances(
+        ours, interactions=True, normalize=False, random_state=0
+    )
+    for kind, name, _, exact, _ in rows:
+        if kind == "main":
+            assert exact == pytest.approx(raw[name], rel=1e-9)
+        elif kind == "pair":
+            assert exact == pytest.approx(raw[tuple(name.split(" × "))], rel=1e-9)
+        else:
+            assert exact == pytest.approx(1 - sum(raw.values()), abs=1e-9)
+    # The last column is param_importances_ (and the console's numbers).
+    mains = [r for r in rows if r[0] == "main"]
+    assert [r[1] for r in mains] == list(ours.param_importances_)
+    for _, name, _, _, norm in mains:
+        assert float(norm[0]) == pytest.approx(
+            100 * ours.param_importances_[name], abs=0.1
+        )
+    assert round(sum(float(r[4][0]) for r in mains), 1) == 100.0
+    assert totals[1] == 100.0
+
+
+def test_percentages_add_up_as_printed():
+    from skhypertune._report import _percentages
+
+    # Rounded one by one, these print as 33.3 + 33.3 + 33.3 = 99.9.
+    assert _percentages([1 / 3] * 3) == [33.4, 33.3, 33.3]
+    shares = [0.1234, 0.2345, 0.3456, 0.2965]
+    assert round(sum(_percentages(shares)), 1) == 100.0
+    assert _percentages(shares) == [12.3, 23.5, 34.6, 29.6]
+
+
+def test_importance_table_groups_pairs_beyond_five(tmp_path):
+    from sklearn.datasets import make_regression
+    from sklearn.tree import DecisionTreeRegressor
+
+    # Four hyperparameters: six pairs, five listed, one row for the last.
+
+    X, y = make_regression(n_samples=40, n_features=4, random_state=0)
+    space = {
+        "max_depth": randint(1, 8),
+        "min_samples_leaf": randint(1, 10),
+        "min_samples_split": randint(2, 10),
+        "max_features": [0.5, 1.0],
+    }
+    search = RandomizedSearchCV(
+        DecisionTreeRegressor(random_state=0), space, n_iter=20, cv=2, random_state=0
+    ).fit(X, y)
+    text = report(search, tmp_path / "p.html", plots=False).read_text()
+    rows, totals = _importance_rows(_section(text, "importances"))
+    names = [r[1] for r in rows if r[0] == "pair"]
+    assert len(names) == 6 and names[-1] == "1 other pair"
+    raw = skhypertune.param_importances(
+        search, interactions=True, normalize=False, random_state=0
+    )
+    smallest = min(v for k, v in raw.items() if isinstance(k, tuple))
+    assert rows[[r[1] for r in rows].index(names[-1])][3] == pytest.approx(smallest)
+    assert round(sum(r[2] for r in rows), 1) == 100.0 == totals[0]
 
 
 def test_plots_are_inline_svg(page):
