@@ -550,6 +550,27 @@ def _svg(fig) -> str:
     return re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
 
 
+def _convergence_caption(ax) -> str:
+    """What the convergence plot shows, with the y-limits it chose."""
+    low, high = ax.get_ylim()
+    clipped = [c.get_offsets() for c in ax.collections if c.get_gid() == "clipped"]
+    y = np.concatenate([np.asarray(c)[:, 1] for c in clipped]) if clipped else []
+    n_below = int(np.sum(np.isclose(y, low)))
+    n_above = len(y) - n_below
+    text = (
+        "Best score so far against candidates evaluated. The y-axis spans the "
+        f"best-so-far lines, {low:.4g} to {high:.4g}"
+    )
+    if n_below:
+        text += (
+            f"; {n_below} poorer score{'s are' if n_below > 1 else ' is'} marked "
+            "by triangles on its bottom edge"
+        )
+    if n_above:
+        text += f"; {n_above} above it on its top edge"
+    return text + "."
+
+
 def _plots_section(search, searches, labels, metric) -> str:
     head = '<section id="plots">\n<h2>Plots</h2>\n'
     try:
@@ -572,6 +593,8 @@ def _plots_section(search, searches, labels, metric) -> str:
             used = draw(axes if grid is not None else axes[0])
         for extra in axes[used:] if isinstance(used, int) else ():
             extra.set_visible(False)
+        if callable(caption):
+            caption = caption(axes[0])
         figures.append(
             f'<figure id="plot-{name}">{_svg(fig)}<figcaption>{_e(caption)}'
             "</figcaption></figure>"
@@ -579,7 +602,7 @@ def _plots_section(search, searches, labels, metric) -> str:
 
     add(
         "convergence",
-        "Best score so far against candidates evaluated.",
+        _convergence_caption,
         (6.4, 4.0),
         lambda ax: plotting.plot_convergence(
             *searches,

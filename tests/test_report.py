@@ -176,6 +176,20 @@ def test_plots_are_inline_svg(page):
         assert f'id="plot-{name}"' in plots
 
 
+def test_convergence_caption_gives_the_chosen_limits(page, searches):
+    pytest.importorskip("matplotlib")
+    from skhypertune.plotting import convergence_ylim
+
+    scores = [s.cv_results_["mean_test_score"] for s in searches]
+    low, high = convergence_ylim(*scores)
+    n_below = sum(int((s < low).sum()) for s in scores)
+    assert n_below > 0  # the fixture's searches have poor candidates
+    caption = re.search(
+        r'id="plot-convergence">.*?<figcaption>(.*?)</figcaption>', page[1], re.S
+    ).group(1)
+    assert f"best-so-far lines, {low:.4g} to {high:.4g}; {n_below} poorer" in caption
+
+
 def test_no_external_resources(page):
     _, text = page
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", text)
