@@ -114,16 +114,17 @@ def report(
     notes: Mapping[str, Any] | None = None,
     plots: bool = True,
     metric: str | None = None,
+    held_out: tuple[Any, Any] | None = None,
 ) -> Path:
     """Write one self-contained HTML page describing a fitted search.
 
     The page has four sections: a summary (estimator, searcher, budget, best
-    score and parameters, time), a sortable leaderboard of every candidate,
-    the hyperparameter importances (main effects, the strongest pairwise
-    interactions and the rest, as shares of one total), and the plots
-    (convergence, parallel coordinates, one-parameter slices, and the halving
-    iterations for halving searches).
-    No external file or network resource is referenced.
+    score and parameters, time, and the held-out score when ``held_out`` is
+    given), a sortable leaderboard of every candidate, the hyperparameter
+    importances (main effects, the strongest pairwise interactions and the
+    rest, as shares of one total), and the plots (convergence, parallel
+    coordinates, one-parameter slices, and the halving iterations for
+    halving searches). No external file or network resource is referenced.
 
     Parameters
     ----------
@@ -146,6 +147,11 @@ def report(
     metric : str, default=None
         Metric to report for multi-metric searches; their ``refit`` metric
         by default.
+    held_out : tuple (X_test, y_test), default=None
+        Data the searches did not see. The summary and the comparison table
+        then give each search's ``score(X_test, y_test)``: its refitted best
+        estimator scored with the search's scoring ("n/a" for a search
+        without a refitted estimator).
 
     Returns
     -------
@@ -187,14 +193,17 @@ def report(
             f"Got {len(labels)} labels for {len(searches)} searches "
             "(search and compare)."
         )
+    if held_out is not None and (
+        isinstance(held_out, (str, bytes)) or len(held_out) != 2
+    ):
+        raise ValueError("held_out must be a pair (X_test, y_test).")
     metric = _metric(search, metric)
     results = search.cv_results_
     title = title or f"{type(search).__name__} on {_estimator_name(search.estimator)}"
-    importances, pairs, imp_error = _importances(search, metric)
     body = [
-        _summary(search, results, metric, searches, labels, notes),
+        _summary(search, results, metric, searches, labels, notes, held_out),
         _leaderboard(results, metric),
-        _importance_section(importances, pairs, imp_error),
+        _importance_section(*_importances(search, metric)),
         _plots_section(search, searches, labels, metric) if plots else "",
     ]
     generated = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -258,7 +267,23 @@ def _best_index(search: Any, metric: str) -> int | None:
     return int(np.nanargmax(scores))
 
 
-def _summary(search, results, metric, searches, labels, notes) -> str:
+def _score_name(search: Any, metric: str) -> str:
+    """Short name of what the scores measure, for column headers."""
+    scoring = getattr(search, "scoring", None)
+    return scoring if isinstance(scoring, str) else metric
+
+
+def _held_out_score(search: Any, held_out) -> float | None:
+    """``search.score(X_test, y_test)``, or None without a refitted model."""
+    X, y = held_out
+    try:
+        return float(search.score(X, y))
+    except (AttributeError, TypeError, ValueError):
+        # refit=False (no best_estimator_), or an estimator without score.
+        return None
+
+
+def _summary(search, results, metric, searches, labels, notes, held_out) -> str:
     scores = _scores(results, metric)
     n_done = len(scores)
     n_failed = int(np.isnan(scores).sum())
@@ -293,6 +318,20 @@ def _summary(search, results, metric, searches, labels, notes) -> str:
                 or "<span class=muted>(none)</span>",
             )
         )
+    name = _score_name(search, metric)
+    if held_out is not None:
+        test = _held_out_score(search, held_out)
+        rows.append(
+            (
+                _e(f"held-out {name}"),
+                _e(
+                    f"{_fmt(test)} ({len(held_out[1])} samples not used in the "
+                    "search, best estimator refitted on all the search's data)"
+                    if test is not None
+                    else "n/a (no refitted best estimator)"
+                ),
+            )
+        )
     rows.append(("time in CV fits", _e(f"{fit_time:.2f} s (fit + score, all folds)")))
     refit_time = getattr(search, "refit_time_", None)
     if refit_time is not None:
@@ -309,10 +348,14 @@ def _summary(search, results, metric, searches, labels, notes) -> str:
             m = _metric(s, None if s is not search else metric)
             sc = _scores(s.cv_results_, m)
             bi = _best_index(s, m)
+            test = ""
+            if held_out is not None:
+                value = _held_out_score(s, held_out)
+                test = _num(value) if value is not None else "<td>n/a</td>"
             comp.append(
                 f"<tr><td>{_e(label)}</td><td class=num>{len(sc)}</td>"
                 f"<td class=num>{_e(_fmt(sc[bi]) if bi is not None else 'n/a')}</td>"
-                "<td>"
+                f"{test}<td>"
                 + (
                     _e(
                         ", ".join(
@@ -325,13 +368,21 @@ def _summary(search, results, metric, searches, labels, notes) -> str:
                 )
                 + "</td></tr>"
             )
+        test_head = f"<th>held-out {_e(name)}</th>" if held_out is not None else ""
         parts.append(
             '<h3>Comparison at equal budget</h3>\n<table id="comparison">'
-            "<thead><tr><th>searcher</th><th>candidates</th><th>best score</th>"
+            "<thead><tr><th>searcher</th><th>candidates</th>"
+            f"<th>best CV {_e(name)}</th>{test_head}"
             "<th>best parameters</th></tr></thead><tbody>"
             + "".join(comp)
             + "</tbody></table>"
         )
+        if held_out is None:
+            parts.append(
+                "<p class=muted>Pass <code>held_out=(X_test, y_test)</code> to "
+                "<code>report()</code> to add each search's score on held-out "
+                "data.</p>"
+            )
     parts.append("</section>")
     return "\n".join(parts)
 

@@ -33,10 +33,27 @@ def searches(tiny_classification):
 
 
 @pytest.fixture(scope="module")
-def page(searches, tmp_path_factory):
+def held_out():
+    from sklearn.datasets import make_classification
+
+    # Same generator and features as tiny_classification, other samples.
+    X, y = make_classification(
+        n_samples=90, n_features=5, n_informative=3, random_state=0
+    )
+    return X[60:], y[60:]
+
+
+@pytest.fixture(scope="module")
+def page(searches, held_out, tmp_path_factory):
     ours, theirs = searches
     path = tmp_path_factory.mktemp("report") / "report.html"
-    out = report(ours, path, compare=[theirs], notes={"wall time": "1.5 s"})
+    out = report(
+        ours,
+        path,
+        compare=[theirs],
+        notes={"wall time": "1.5 s"},
+        held_out=held_out,
+    )
     assert out == path
     return path, path.read_text(encoding="utf-8")
 
@@ -66,6 +83,58 @@ def test_summary_names_searcher_budget_best_and_comparison(page, searches):
     rows = re.findall(r"<tr><td>(.*?)</td>", comparison.group(1))
     assert rows == ["RandomHyperSearchCV", "RandomizedSearchCV"]
     assert f"{theirs.best_score_:.6g}" in comparison.group(1)
+
+
+def _comparison(text):
+    """Header and rows (cell texts) of the comparison table."""
+    table = re.search(r'<table id="comparison">(.*?)</table>', text, re.S).group(1)
+    head, body = table.split("<tbody>")
+    cells = [
+        re.findall(r"<td[^>]*>(.*?)</td>", r)
+        for r in re.findall(r"<tr>(.*?)</tr>", body)
+    ]
+    return re.findall(r"<th>(.*?)</th>", head), cells
+
+
+def test_comparison_has_the_held_out_score(page, searches, held_out):
+    # The console of the demo prints each search's score on held-out data
+    # beside its best CV score; the report's comparison has the same column.
+    X_test, y_test = held_out
+    head, rows = _comparison(page[1])
+    assert head == [
+        "searcher",
+        "candidates",
+        "best CV score",
+        "held-out score",
+        "best parameters",
+    ]
+    for search, row in zip(searches, rows):
+        assert float(row[2]) == pytest.approx(search.best_score_, abs=1e-6)
+        assert float(row[3]) == pytest.approx(search.score(X_test, y_test), abs=1e-6)
+    summary = _section(page[1], "summary")
+    test = searches[0].score(X_test, y_test)
+    assert re.search(
+        rf"<th>held-out score</th><td>{test:.6g} \(30 samples not used", summary
+    )
+
+
+def test_comparison_without_held_out_data_or_refit(tmp_path, searches, held_out):
+    ours, theirs = searches
+    text = report(ours, tmp_path / "a.html", compare=[theirs], plots=False).read_text()
+    head, _ = _comparison(text)
+    assert not any("held-out" in h for h in head)
+    assert "held_out=(X_test, y_test)" in text
+    # A search without a refitted estimator has no held-out score.
+    X, y = held_out
+    no_refit = GridSearchCV(SVC(), {"C": [0.1, 1.0]}, cv=2, refit=False).fit(X, y)
+    text = report(
+        ours, tmp_path / "b.html", compare=[no_refit], plots=False, held_out=(X, y)
+    ).read_text()
+    _, rows = _comparison(text)
+    assert float(rows[0][3]) == pytest.approx(ours.score(X, y), abs=1e-6)
+    assert rows[1][3] == "n/a"
+    with pytest.raises(ValueError, match="held_out"):
+        report(ours, tmp_path / "c.html", held_out=(X,))
 
 
 def test_leaderboard_has_every_candidate_best_first(page, searches):
