@@ -51,8 +51,9 @@ estimator's own parameter names, so the space file says ``C``, not
 categorical input (an encoder, a vectorizer), gets the columns unchanged.
 
 Errors in the command line or the files (a missing file, an unknown column,
-estimator or distribution, ...) print one line on stderr and exit with
-status 2.
+estimator, parameter or distribution, a target or data the estimator cannot
+fit, ...) are found before the first fit where a fit is not needed to find
+them; each prints one line on stderr and exits with status 2.
 """
 
 from __future__ import annotations
@@ -409,6 +410,7 @@ def _run_tune(args: argparse.Namespace) -> int:
     _check_estimator(estimator, args)
     _check_space(estimator, space)
     _check_target(estimator, y, args)
+    _check_scoring_fits(estimator, scoring, y, args)
     _check_missing(estimator, X, columns)
     text = _text_columns(X, columns)
     model = estimator
@@ -441,6 +443,11 @@ def _search_and_print(args, search, estimator, X, y, columns, text) -> int:
     except (ValueError, TypeError) as exc:
         raise CLIError(f"the search failed: {_error_text(str(exc))}") from None
     elapsed = time.monotonic() - t0
+    if not np.isfinite(search.best_score_):
+        raise CLIError(
+            f"the search failed: every candidate's {args.scoring or 'score'} is "
+            "nan" + ("" if not args.quiet else "; run without --quiet to see why")
+        )
     print()
     _print_leaderboard(search, type(search).__name__, args.scoring or "score", n=5)
     print()
@@ -461,14 +468,19 @@ def _search_and_print(args, search, estimator, X, y, columns, text) -> int:
     if args.report:
         from ._report import report
 
-        path = report(
-            search,
-            args.report,
-            notes={
-                "data": f"{args.data} (target {args.target})",
-                "wall time": f"{elapsed:.1f} s",
-            },
-        )
+        try:
+            path = report(
+                search,
+                args.report,
+                notes={
+                    "data": f"{args.data} (target {args.target})",
+                    "wall time": f"{elapsed:.1f} s",
+                },
+            )
+        except OSError as exc:
+            raise CLIError(
+                f"cannot write {args.report!r}: {exc.strerror or exc}"
+            ) from None
         info(f"report written to {os.path.abspath(path)}")
     return 0
 
@@ -535,7 +547,7 @@ def _error_text(text: str) -> str:
     if _TRACEBACK not in text:
         return " ".join(text.split())
     head = next(line.strip() for line in text.splitlines() if line.strip())
-    head = head.split(";")[0].rstrip(".")
+    head = head.split(";")[0].rstrip(".: ")
     errors = []
     blocks = re.split(r"^\d+ fits? failed with the following error:$", text, flags=re.M)
     for block in blocks[1:] or [text]:
@@ -590,6 +602,46 @@ def _check_writable(path: str, what: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise CLIError(f"{what}: folder {folder!r} does not exist")
+    if os.path.isdir(path):
+        raise CLIError(f"{what}: {path!r} is a folder; give a file name")
+    if not os.access(folder, os.W_OK):
+        raise CLIError(f"{what}: cannot write in folder {folder!r}")
+
+
+def _check_scoring_fits(estimator: Any, scoring: str | None, y, args) -> None:
+    """Fail before any fit on a scorer that cannot score this target.
+
+    The scorer is tried on a dummy estimator of the same kind fitted to the
+    target (a prior for a classifier, the mean for a regressor): accuracy
+    for a regressor, or ``roc_auc`` for three classes, fails here as it would
+    in every fit.
+    """
+    from sklearn.base import is_classifier, is_regressor
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+    from sklearn.metrics import get_scorer
+
+    if scoring is None:
+        return
+    if is_classifier(estimator):
+        dummy = DummyClassifier(strategy="prior")
+    elif is_regressor(estimator):
+        dummy = DummyRegressor()
+    else:
+        return
+    X = np.zeros((len(y), 1))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            get_scorer(scoring)(dummy.fit(X, y), X, y)
+    except (ValueError, TypeError) as exc:
+        kind = "classifier" if is_classifier(estimator) else "regressor"
+        message = _error_text(str(exc))
+        if "multi_class" in message:
+            message += f"; for several classes use {scoring}_ovr or {scoring}_ovo"
+        raise CLIError(
+            f"--scoring {scoring} cannot score {_estimator_label(estimator)} (a "
+            f"{kind}) on target column {args.target!r}: {message}"
+        ) from None
 
 
 def _estimator_label(estimator: Any) -> str:
@@ -697,11 +749,16 @@ def _check_target(estimator: Any, y: np.ndarray, args: argparse.Namespace) -> No
             "or a column of classes"
         )
     if classifier and counts.max() < args.cv:
+        hint = "lower --cv or add rows"
+        if len(values) > len(y) / 2:
+            hint = (
+                f"with {len(values)} distinct values in {len(y)} rows, it looks "
+                "like a regression target: use a regressor"
+            )
         raise CLIError(
             f"--cv {args.cv}: stratified folds need a class with at least "
             f"{args.cv} rows, and the largest class of {args.target!r}, "
-            f"{_value_text(values[counts.argmax()])}, has {counts.max()}; lower "
-            "--cv or add rows"
+            f"{_value_text(values[counts.argmax()])}, has {counts.max()}; {hint}"
         )
     if is_regressor(estimator) and y.dtype == object:
         raise CLIError(

@@ -398,6 +398,37 @@ SIX = ("1,2,a", "2,3,b", "3,1,a", "4,4,b", "5,5,a", "6,1,b")
             "largest class of 'label', 'a', has 3; lower --cv or add rows",
         ),
         (
+            _rows("x,z,label", *(f"{i},{i % 3},{i * 7}" for i in range(8))),
+            [],
+            "--cv 2: stratified folds need a class with at least 2 rows, and the "
+            "largest class of 'label', 0, has 1; with 8 distinct values in 8 rows, "
+            "it looks like a regression target: use a regressor",
+        ),
+        (
+            _rows("x,z,label", "1,2,0.5", "2,3,1.5", "3,1,2", "4,4,1"),
+            [
+                "--estimator",
+                "sklearn.tree.DecisionTreeRegressor",
+                "--space",
+                "depth.json",
+                "--scoring",
+                "accuracy",
+            ],
+            "--scoring accuracy cannot score DecisionTreeRegressor (a regressor) on "
+            "target column 'label': continuous is not supported",
+        ),
+        (
+            _rows("x,z,label", "1,2,a", "2,3,b", "3,1,c", "4,4,a", "5,5,b", "6,1,c"),
+            ["--scoring", "roc_auc"],
+            "--scoring roc_auc cannot score DecisionTreeClassifier (a classifier) "
+            "on target column 'label': ",
+        ),
+        (
+            _rows("x,z,label", *SIX),
+            ["--report", "."],
+            "--report: '.' is a folder; give a file name",
+        ),
+        (
             _rows("x,z,label", "1,2,a", "2,3,", "3,1,b", "4,4,"),
             [],
             "target column 'label' has no value in 2 rows (the first is row 3); "
@@ -445,7 +476,10 @@ def test_bad_data_one_line_before_any_fit(
     (tmp / "depth.json").write_text('{"max_depth": [2, 3]}')
     args = _tune_args("data.csv", space)
     for flag, value in zip(extra[::2], extra[1::2]):
-        args[args.index(flag) + 1] = value
+        if flag in args:
+            args[args.index(flag) + 1] = value
+        else:
+            args += [flag, value]
     assert main(args) == 2
     out, err = capsys.readouterr()
     assert err.count("\n") == 1 and expected in err, err
@@ -596,6 +630,8 @@ class Picky(ClassifierMixin, BaseEstimator):
         return self
 
     def predict(self, X):
+        if self.level == 2:
+            raise ValueError("level 2 cannot predict")
         return np.full(len(X), self.classes_[0])
 """
 
@@ -661,6 +697,14 @@ def test_every_fit_failing_is_one_line(picky, capsys):
     assert err == (
         "skhypertune: error: the search failed: All the 4 fits failed: "
         "ValueError: level 3 is too high; ValueError: level 4 is too high\n"
+    )
+
+
+def test_every_score_nan_is_one_line(picky, capsys):
+    assert main(picky([2])) == 2
+    assert capsys.readouterr().err == (
+        "skhypertune: error: the search failed: every candidate's score is nan; "
+        "run without --quiet to see why\n"
     )
 
 
