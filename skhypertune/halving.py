@@ -52,6 +52,9 @@ from .strategies.halving import (
 
 __all__ = ["HalvingRandomSearchCV", "HyperbandSearchCV"]
 
+# The steering parameters of skhypertune's searches (not scikit-learn's).
+_STEERING = ("initial_params", "callbacks", "max_time", "checkpoint")
+
 # min_resources values from which min_resources_ is derived.
 _DERIVED = ("smallest", "exhaust")
 
@@ -148,10 +151,7 @@ class _BaseHalving(BaseHyperSearchCV):
             compat.StrOptions({"auto"}),
         ],
         "random_state": ["random_state"],
-        **{
-            k: BaseHyperSearchCV._parameter_constraints[k]
-            for k in ("initial_params", "callbacks", "max_time", "checkpoint")
-        },
+        **{k: BaseHyperSearchCV._parameter_constraints[k] for k in _STEERING},
     }
 
     _batch_column = "iter"
@@ -268,7 +268,8 @@ class _BaseHalving(BaseHyperSearchCV):
                 f"min_resources_={min_res}: you might have passed an empty dataset X."
             )
         # scikit-learn checks this when its search starts, before any fit.
-        if resource != "n_samples" and resource in self._searched_names():
+        searched = self._searched_names()
+        if resource != "n_samples" and resource in searched:
             raise ValueError(
                 f"Cannot use parameter {resource} as the resource since it is part "
                 "of the searched parameters."
@@ -411,6 +412,7 @@ class _BaseHalving(BaseHyperSearchCV):
                 "_live",
                 "_last_call",
                 "_replayed_params",
+                "_format_cache",  # BaseHyperSearchCV's, for this fit only
             ):
                 self.__dict__.pop(name, None)
 
@@ -481,6 +483,13 @@ class _BaseHalving(BaseHyperSearchCV):
             merged = _concat_results(self._replayed(), self._live)
         _replace_results(self._live, merged, self._n_splits)
 
+    @staticmethod
+    def _promote(scores: np.ndarray, keep: int) -> np.ndarray:
+        """Rows of the ``keep`` best scores: failed fits (NaN) rank last, ties
+        keep their order, and so does the next iteration."""
+        order = np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable")
+        return np.sort(order[:keep])
+
     def _run_rungs(
         self,
         evaluate_candidates,
@@ -489,14 +498,17 @@ class _BaseHalving(BaseHyperSearchCV):
         search_ctx,
         extra_columns: dict,
         on_rung=None,
+        params: list | None = None,
     ) -> tuple[list[int], int, bool]:
         """Successive halving of points ``U`` through ``resources``.
 
         Returns the candidates per iteration run, how many were kept after the
         last, and whether a callback or ``max_time`` stopped the search.
         ``on_rung(U, scores, n_resources)`` sees every iteration's results.
+        ``params`` are the candidates of ``U`` when they are not decoded from
+        the search space (a grid's own parameter sets).
         """
-        params = self._decode(U)
+        params = self._decode(U) if params is None else list(params)
         counts = rung_counts(len(U), self.factor, len(resources))
         for itr, (n, r) in enumerate(zip(counts, resources)):
             if self.verbose > 0:
@@ -524,12 +536,7 @@ class _BaseHalving(BaseHyperSearchCV):
             scores = _objective(results, self.refit)[-n:]
             if on_rung is not None:
                 on_rung(U, scores, r)
-            # Promote the best; failed fits (NaN) rank last, ties keep order.
-            keep = n_kept(n, self.factor)
-            order = np.argsort(
-                -np.where(np.isnan(scores), -np.inf, scores), kind="stable"
-            )
-            top = np.sort(order[:keep])
+            top = self._promote(scores, n_kept(n, self.factor))
             U = U[top]
             params = [params[i] for i in top]
             if self._after_rung(results):
@@ -537,7 +544,91 @@ class _BaseHalving(BaseHyperSearchCV):
         return counts, len(U), False
 
 
-class HalvingRandomSearchCV(_BaseHalving):
+class _SuccessiveHalving(_BaseHalving):
+    """One successive-halving run: scikit-learn's two halving searches.
+
+    Subclasses give the first iteration's candidates (``_first_candidates``)
+    and their number (``_n_first``); planning, the rungs, the fitted
+    attributes and the choice of the best candidate are shared.
+    """
+
+    def _n_first(self, min_res: int, max_res: int) -> int:
+        raise NotImplementedError
+
+    def _first_candidates(self, rng) -> tuple[np.ndarray, list | None]:
+        """Points of the first iteration, and their parameter sets if not decoded."""
+        raise NotImplementedError
+
+    def _plan_resources(self, X, y, split_params, min_res, max_res) -> None:
+        self._plan = plan_halving(
+            self._n_first(min_res, max_res),
+            factor=self.factor,
+            min_resources=min_res,
+            max_resources=max_res,
+            exhaust_min_resources=self.min_resources == "exhaust",
+            aggressive_elimination=self.aggressive_elimination,
+        )
+        self._check_small_folds(X, y, split_params, self._plan.n_resources[0])
+        if self.verbose > 0:
+            p = self._plan
+            print(
+                f"n_iterations: {p.n_iterations}\n"
+                f"n_required_iterations: {p.n_required_iterations}\n"
+                f"n_possible_iterations: {p.n_possible_iterations}\n"
+                f"min_resources_: {p.min_resources}\n"
+                f"max_resources_: {p.max_resources}\n"
+                f"aggressive_elimination: {self.aggressive_elimination}\n"
+                f"factor: {self.factor}"
+            )
+
+    def _run_search(self, evaluate_candidates, callback_ctx=None):
+        with self._checkpoint_replay(evaluate_candidates):
+            self._run_halving(evaluate_candidates, callback_ctx)
+
+    def _run_halving(self, evaluate_candidates, callback_ctx):
+        plan: HalvingPlan = self._plan
+        rng = check_random_state(self.random_state)
+        self._seed = self._subsample_seed(rng)
+        search_ctx = compat.search_context(callback_ctx, self)
+        self._start_steering()
+        U, params = self._first_candidates(rng)
+        counts, remaining, _ = self._run_rungs(
+            evaluate_candidates, U, plan.n_resources, search_ctx, {}, params=params
+        )
+        compat.end_context(search_ctx, self)
+        self.n_resources_ = list(plan.n_resources[: len(counts)])
+        self.n_candidates_ = counts
+        self.n_remaining_candidates_ = remaining
+        self.min_resources_ = plan.min_resources
+        self.max_resources_ = plan.max_resources
+        self.n_iterations_ = len(counts)
+        self.n_possible_iterations_ = plan.n_possible_iterations
+        self.n_required_iterations_ = plan.n_required_iterations
+
+    @staticmethod
+    def _promote(scores: np.ndarray, keep: int) -> np.ndarray:
+        """Rows of the ``keep`` best scores, chosen and ordered as scikit-learn.
+
+        Its ``_top_k``: ascending by score with failed fits (NaN) first, the
+        last ``keep`` go on, in that order; ties break as numpy's default
+        ``argsort`` breaks them. Same candidates in, same candidates out.
+        """
+        order = np.roll(np.argsort(scores), np.count_nonzero(np.isnan(scores)))
+        return order[len(order) - keep :]
+
+    def _candidate_budget(self) -> int:
+        return int(sum(self._plan.n_candidates))
+
+    @staticmethod
+    def _select_best_index(refit, refit_metric, results):
+        """The best candidate of the last iteration (or ``refit(cv_results_)``)."""
+        if callable(refit):
+            return compat.BaseSearchCV._select_best_index(refit, refit_metric, results)
+        iters = np.asarray(results["iter"])
+        return _best_in(results, refit_metric, np.flatnonzero(iters == iters.max()))
+
+
+class HalvingRandomSearchCV(_SuccessiveHalving):
     """Randomized search with successive halving, stable and drop-in.
 
     The same estimator as scikit-learn's experimental
@@ -800,7 +891,7 @@ class HalvingRandomSearchCV(_BaseHalving):
                 "Each is derived from the other: give one of them as an integer."
             )
 
-    def _plan_resources(self, X, y, split_params, min_res, max_res) -> None:
+    def _n_first(self, min_res: int, max_res: int) -> int:
         space = self._space
         n = self.n_candidates
         if n == "exhaust":
@@ -809,49 +900,21 @@ class HalvingRandomSearchCV(_BaseHalving):
         if cardinality < n and _all_lists(space):
             # scikit-learn's ParameterSampler samples a grid without
             # replacement and warns; a space with a distribution it samples
-            # n_candidates times with replacement (see _run_halving).
+            # n_candidates times with replacement (see _first_candidates).
             warnings.warn(
                 f"The total space of parameters {int(cardinality)} is smaller "
                 f"than n_iter={n}. Running {int(cardinality)} iterations. For "
                 "exhaustive searches, use GridSearchCV.",
                 UserWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
             n = int(cardinality)
-        self._plan = plan_halving(
-            int(n),
-            factor=self.factor,
-            min_resources=min_res,
-            max_resources=max_res,
-            exhaust_min_resources=self.min_resources == "exhaust",
-            aggressive_elimination=self.aggressive_elimination,
-        )
-        self._check_small_folds(X, y, split_params, self._plan.n_resources[0])
         self._grid = _grid_points(space)
-        if self.verbose > 0:
-            p = self._plan
-            print(
-                f"n_iterations: {p.n_iterations}\n"
-                f"n_required_iterations: {p.n_required_iterations}\n"
-                f"n_possible_iterations: {p.n_possible_iterations}\n"
-                f"min_resources_: {p.min_resources}\n"
-                f"max_resources_: {p.max_resources}\n"
-                f"aggressive_elimination: {self.aggressive_elimination}\n"
-                f"factor: {self.factor}"
-            )
+        return int(n)
 
-    def _run_search(self, evaluate_candidates, callback_ctx=None):
-        with self._checkpoint_replay(evaluate_candidates):
-            self._run_halving(evaluate_candidates, callback_ctx)
-
-    def _run_halving(self, evaluate_candidates, callback_ctx):
-        plan: HalvingPlan = self._plan
-        rng = check_random_state(self.random_state)
-        self._seed = self._subsample_seed(rng)
-        search_ctx = compat.search_context(callback_ctx, self)
-        self._start_steering()
+    def _first_candidates(self, rng) -> tuple[np.ndarray, None]:
         seen: set = set()
-        n = plan.n_candidates[0]
+        n = self._plan.n_candidates[0]
         # The user's seeds are among the first iteration's candidates.
         U_seed = self._take_seeds(list(self._seed_points), seen, n)
         U = np.vstack(
@@ -869,29 +932,7 @@ class HalvingRandomSearchCV(_BaseHalving):
             # set, so do we, so that the iterations are the same.
             more = self._space.sample(n - len(U), rng, method="random")
             U = np.vstack([U, self._space.snap(more)])
-        counts, remaining, _ = self._run_rungs(
-            evaluate_candidates, U, plan.n_resources, search_ctx, {}
-        )
-        compat.end_context(search_ctx, self)
-        self.n_resources_ = list(plan.n_resources[: len(counts)])
-        self.n_candidates_ = counts
-        self.n_remaining_candidates_ = remaining
-        self.min_resources_ = plan.min_resources
-        self.max_resources_ = plan.max_resources
-        self.n_iterations_ = len(counts)
-        self.n_possible_iterations_ = plan.n_possible_iterations
-        self.n_required_iterations_ = plan.n_required_iterations
-
-    def _candidate_budget(self) -> int:
-        return int(sum(self._plan.n_candidates))
-
-    @staticmethod
-    def _select_best_index(refit, refit_metric, results):
-        """The best candidate of the last iteration (or ``refit(cv_results_)``)."""
-        if callable(refit):
-            return compat.BaseSearchCV._select_best_index(refit, refit_metric, results)
-        iters = np.asarray(results["iter"])
-        return _best_in(results, refit_metric, np.flatnonzero(iters == iters.max()))
+        return U, None
 
 
 class HyperbandSearchCV(_BaseHalving):

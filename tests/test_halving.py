@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.model_selection import GroupKFold, KFold, ShuffleSplit
 from sklearn.model_selection import HalvingRandomSearchCV as SkHalving
+from sklearn.model_selection._search_successive_halving import _top_k
 from sklearn.pipeline import Pipeline
 
 from skhypertune import HalvingRandomSearchCV, HyperbandSearchCV
@@ -476,6 +477,31 @@ def test_splitter_gets_routed_metadata(data, cls):
     cv.calls.clear()
     search.fit(X, groups=groups)
     assert cv.calls and all(c["groups"] is groups for c in cv.calls)
+
+
+# -- promotion and clean-up --------------------------------------------------
+@pytest.mark.parametrize("cls", [HalvingRandomSearchCV, HyperbandSearchCV])
+def test_fitted_search_keeps_no_formatting_cache(data, cls):
+    # The incremental cv_results_ formatting holds every result of the fit.
+    X, _ = data
+    search = cls(ToyRegressor(), _grid(4), cv=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        search.fit(X)
+    assert "_format_cache" not in vars(search)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_promotion_is_scikit_learns(seed):
+    # Scores with ties and NaNs: the same rows go on, in the same order.
+    rng = np.random.RandomState(seed)
+    scores = rng.randint(0, 4, size=11).astype(float)
+    scores[rng.rand(11) < 0.3] = np.nan
+    results = {"iter": np.zeros(11), "mean_test_score": scores, "params": np.arange(11)}
+    for keep in (1, 4, 11):
+        expected = _top_k(results, keep, 0)
+        got = HalvingRandomSearchCV._promote(scores, keep)
+        np.testing.assert_array_equal(got, expected)
 
 
 # -- Hyperband -------------------------------------------------------------
