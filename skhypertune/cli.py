@@ -403,6 +403,11 @@ def _demo(args: argparse.Namespace) -> int:
 
 # -- tune ---------------------------------------------------------------------
 def _run_tune(args: argparse.Namespace) -> int:
+    with _no_warnings() if args.quiet else contextlib.nullcontext():
+        return _tune(args)
+
+
+def _tune(args: argparse.Namespace) -> int:
     X, y, columns = read_csv(args.data, args.target)
     space = parse_space(_read_json(args.space, "space file"))
     estimator = load_estimator(args.estimator, args.estimator_params)
@@ -420,8 +425,7 @@ def _run_tune(args: argparse.Namespace) -> int:
     for path, what in ((args.report, "--report"), (args.results, "--results")):
         if path:
             _check_writable(path, what)
-    with _no_warnings() if args.quiet else contextlib.nullcontext():
-        return _search_and_print(args, search, estimator, X, y, columns, text)
+    return _search_and_print(args, search, estimator, X, y, columns, text)
 
 
 def _search_and_print(args, search, estimator, X, y, columns, text) -> int:

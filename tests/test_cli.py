@@ -6,6 +6,7 @@ import os
 import pickle
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -656,7 +657,10 @@ def picky(files, monkeypatch):
 def test_quiet_prints_the_results_only(picky, files, capfd):
     tmp = files[0]
     extra = ["--results", str(tmp / "r.csv"), "--report", str(tmp / "r.html")]
-    assert main(picky([1, 3], *extra)) == 0
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert main(picky([1, 3], *extra)) == 0
+    assert [str(w.message) for w in seen] == []
     out, err = capfd.readouterr()
     assert err == ""  # no warning: the fits warn and fail
     assert out.lstrip().startswith("Top 2 of 2 candidates (BayesSearchCV)\n")
@@ -664,6 +668,23 @@ def test_quiet_prints_the_results_only(picky, files, capfd):
     for noise in ("Tuning", "candidates |", "written to", "arning"):
         assert noise not in out
     assert (tmp / "r.csv").exists() and (tmp / "r.html").exists()
+
+
+def test_quiet_silences_warnings_before_the_search_too(files, capfd, monkeypatch):
+    tmp, data, space = files
+    (tmp / "noisy_model.py").write_text(
+        "import warnings\n"
+        "from sklearn.tree import DecisionTreeClassifier as Tree\n"
+        "warnings.warn('imported a noisy module', UserWarning)\n"
+    )
+    monkeypatch.chdir(tmp)
+    monkeypatch.syspath_prepend(str(tmp))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert main(_tune_args(data, space, "--estimator", "noisy_model.Tree")) == 0
+    assert [str(w.message) for w in seen] == []
+    out, err = capfd.readouterr()
+    assert err == "" and "best parameters:" in out
 
 
 def test_quiet_demo(capfd):
