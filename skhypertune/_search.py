@@ -28,7 +28,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from . import _progress
+from . import _async, _progress
 from . import _sklearn_compat as compat
 from . import checkpoint as _checkpoint
 from .callbacks import SearchState
@@ -61,6 +61,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         "max_time": [compat.Interval(Real, 0, None, closed="neither"), None],
         "warm_start": ["boolean"],
         "checkpoint": [str, os.PathLike, None],
+        "asynchronous": ["boolean"],
     }
 
     #: Name of the column telling which batch a candidate came from. It is
@@ -275,6 +276,12 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         50 ms per batch at 2,000 candidates). Within one fit the candidate
         list only grows, so we format the new candidates and append them.
         """
+        capture = getattr(self, "_async_capture", None)
+        if capture is not None and compat.capturing():
+            # evaluate_candidates of the asynchronous loop, whose fits have
+            # not run yet: keep its running lists, format at the end.
+            capture.lists = (candidate_params, n_splits, out, more_results)
+            return capture.results
         order = self.__dict__.pop("_order", None)
         if order is not None:
             _restore_proposal_order(
@@ -328,8 +335,11 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
     def __getstate__(self):
         # scikit-learn >= 1.9 pickles the running search for its workers;
         # the formatting cache is large and only needed in this process.
-        state = super().__getstate__()
+        # A copy: on Python >= 3.11 object.__getstate__ returns the live
+        # __dict__, and popping from it would strip the running search.
+        state = dict(super().__getstate__())
         state.pop("_format_cache", None)
+        state.pop("_async_capture", None)
         return state
 
     def _search_loop(self, evaluate_candidates, callback_ctx, failures):
@@ -399,7 +409,32 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         results = None
         self._stopped_by_ = None
         self._defer_non_finite_warnings = True
-        while n_done < n_target:
+        parallel = self._async_parallel() if n_done < n_target else None
+        if parallel is not None:
+            run = _async.AsyncRun(
+                self,
+                evaluate_candidates,
+                strategy,
+                seeds=seeds,
+                seen=seen,
+                rng=rng,
+                n_left=n_target - n_done,
+                sequence=batch_index,
+                search_ctx=search_ctx,
+                start=start,
+                prior=(list(points[0]), list(scores[0]), all_params),
+            )
+            self._async_capture = _async.Capture()
+            try:
+                results = run.run(parallel)
+            finally:
+                self.__dict__.pop("_async_capture", None)
+            new_points, new_scores, new_params = run.new_rows()
+            points.append(new_points)
+            scores.append(new_scores)
+            all_params.extend(new_params)
+            n_done += len(new_points)
+        while parallel is None and n_done < n_target:
             n = _next_batch(self._batch_size(), strategy, n_target - n_done)
             if exhaustive and not (self.max_time or self._callbacks or self.checkpoint):
                 n = n_target - n_done  # one call, nothing to steer between batches
@@ -469,6 +504,32 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         self._settings_fingerprint_ = _checkpoint.settings_fingerprint(self)
         self.n_evaluated_ = len(results["params"])
 
+    def _async_parallel(self):
+        """joblib's unordered ``Parallel`` when the fit runs asynchronously.
+
+        None in batch mode, with one worker, or when the backend cannot
+        return results as they finish (then with a warning): the batch loop
+        runs instead.
+        """
+        if not getattr(self, "asynchronous", False):
+            return None
+        # One candidate's fits queued beyond the busy workers, so a worker
+        # never waits for the next proposal to be computed.
+        parallel = compat.async_parallel(self.n_jobs, f"n_jobs + {self._n_splits}")
+        if parallel is None and effective_n_jobs(self.n_jobs) > 1:
+            warnings.warn(
+                "asynchronous=True needs a joblib backend that returns results as "
+                "they finish (loky, threading, dask); this one does not, so the "
+                "search runs in batches.",
+                UserWarning,
+                stacklevel=5,
+            )
+        return parallel
+
+    def _objective_of(self, results: Mapping) -> np.ndarray:
+        """The optimised metric of each row of ``results``."""
+        return _objective(results, self.refit, self.scoring)
+
     def _split_history(self, results: dict) -> None:
         """Move the search's own columns from the results to ``search_history_``.
 
@@ -481,8 +542,11 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
             if name in results
         }
 
-    def _propose(self, strategy, seeds, seen, n, rng) -> np.ndarray:
-        """``n`` new, distinct points: seeds first, then the strategy's."""
+    def _propose(self, strategy, seeds, seen, n, rng, pending=None) -> np.ndarray:
+        """``n`` new, distinct points: seeds first, then the strategy's.
+
+        ``pending`` (asynchronous mode) are the points still being evaluated.
+        """
         space = self._space
         chosen = []
         while seeds and len(chosen) < n:
@@ -494,7 +558,12 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         for _ in range(_MAX_ASK_ROUNDS):
             if len(chosen) >= n:
                 break
-            for u in space.snap(strategy.ask(n - len(chosen))):
+            asked = (
+                strategy.ask(n - len(chosen))
+                if pending is None
+                else strategy.ask(n - len(chosen), pending=pending)
+            )
+            for u in space.snap(asked):
                 k = space.key(u)
                 if k not in seen and len(chosen) < n:
                     seen.add(k)

@@ -24,6 +24,14 @@ What we rely on:
   more_results)``, which ``evaluate_candidates`` calls with the growing lists
   of all candidates; ``BaseHyperSearchCV`` overrides it to format only the
   new batch and append (tests compare it with the full formatting).
+* ``evaluate_candidates`` running its fits through the module-level
+  ``Parallel`` class of ``sklearn.model_selection._search`` (scikit-learn's
+  ``sklearn.utils.parallel.Parallel``), whose ``__call__`` wraps each
+  ``delayed`` task with the configuration and hands them to
+  ``joblib.Parallel.__call__``; and on the ``out`` dicts of ``_fit_and_score``
+  being stored in a list it formats later. The asynchronous mode captures the
+  wrapped tasks there instead of running them (:func:`capture_evaluations`),
+  runs them itself, and fills the stored dicts in place.
 * ``evaluate_candidates`` raising through the module-level
   ``_warn_or_raise_about_fit_failures`` when every fit of one call failed. A
   model-guided search calls it once per small batch, so a single failing
@@ -39,12 +47,15 @@ from collections import Counter
 from contextlib import contextmanager
 from inspect import signature
 
+import joblib
 import sklearn
 from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics._scorer import _check_multimetric_scoring
 from sklearn.model_selection import _search as _sk_search
 from sklearn.model_selection._search import BaseSearchCV
+from sklearn.model_selection._validation import _insert_error_scores
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.parallel import Parallel as _SkParallel
 
 try:  # scikit-learn >= 1.5 infers numeric dtypes for param_* columns
     from sklearn.model_selection._search import (
@@ -194,6 +205,8 @@ class FitFailures:
 
 
 def _warn_or_raise_in_batches(results, error_score):
+    if getattr(_capture, "tasks", None) is not None:
+        return None  # placeholders of captured fits; counted when they finish
     state = getattr(_failures, "state", None)
     if state is None:
         return _sk_warn_or_raise(results, error_score)
@@ -237,6 +250,84 @@ def tolerate_failed_batches():
         _failures.state = previous
 
 
+# -- asynchronous evaluation -----------------------------------------------
+_capture = threading.local()
+
+
+class _Interceptor(joblib.Parallel):
+    """Between scikit-learn's ``Parallel`` and joblib's in the method order.
+
+    scikit-learn's ``__call__`` attaches the configuration to each task and
+    calls this one; while :func:`capture_evaluations` is active in the
+    calling thread the tasks are recorded, not run, and each gets a
+    placeholder result dict that is filled in place when it has run.
+    """
+
+    def __call__(self, iterable):
+        tasks = getattr(_capture, "tasks", None)
+        if tasks is None:
+            return super().__call__(iterable)
+        out = []
+        for func, args, kwargs in iterable:
+            placeholder = {"fit_error": None, "test_scores": np.nan}
+            tasks.append((func, args, kwargs, placeholder))
+            out.append(placeholder)
+        return out
+
+
+class _SearchParallel(_SkParallel, _Interceptor):
+    """scikit-learn's ``Parallel`` for its searches, able to capture tasks."""
+
+
+_sk_search.Parallel = _SearchParallel
+
+
+@contextmanager
+def capture_evaluations():
+    """Within the block, ``evaluate_candidates`` records its fits instead.
+
+    Yields the list of ``(func, args, kwargs, placeholder)`` tasks, one per
+    candidate and split, in scikit-learn's order; ``func(*args, **kwargs)``
+    runs one fit (in any process) and returns the dict to copy into
+    ``placeholder``. Per thread; other searches are unaffected.
+    """
+    previous = getattr(_capture, "tasks", None)
+    _capture.tasks = []
+    try:
+        yield _capture.tasks
+    finally:
+        _capture.tasks = previous
+
+
+def capturing() -> bool:
+    """Whether the calling thread is inside :func:`capture_evaluations`."""
+    return getattr(_capture, "tasks", None) is not None
+
+
+def insert_error_scores(out: list, error_score) -> None:
+    """scikit-learn's error scores for failed fits of a callable multi-metric."""
+    _insert_error_scores(out, error_score)
+
+
+def async_parallel(n_jobs, pre_dispatch) -> joblib.Parallel | None:
+    """A joblib ``Parallel`` yielding results as they finish, or None.
+
+    None when the active backend cannot return results unordered (for
+    instance ``multiprocessing``) or runs one job at a time.
+    """
+    if joblib.effective_n_jobs(n_jobs) == 1:
+        return None
+    try:
+        return joblib.Parallel(
+            n_jobs=n_jobs,
+            pre_dispatch=pre_dispatch,
+            batch_size=1,
+            return_as="generator_unordered",
+        )
+    except ValueError:  # "Backend ... does not support return_as=..."
+        return None
+
+
 __all__ = [
     "BaseSearchCV",
     "FitFailures",
@@ -245,10 +336,14 @@ __all__ = [
     "Interval",
     "SKLEARN_VERSION",
     "StrOptions",
+    "async_parallel",
     "batch_context",
+    "capture_evaluations",
+    "capturing",
     "check_multimetric_scoring",
     "end_context",
     "evaluation_context",
+    "insert_error_scores",
     "param_columns",
     "search_context",
     "tolerate_failed_batches",

@@ -131,6 +131,17 @@ class BayesSearchCV(BaseHyperSearchCV):
         settings and data, its candidates are reloaded instead of being fitted
         again and the search continues where it stopped.
 
+    asynchronous : bool, default=False
+        With ``n_jobs`` above 1, propose the next candidate as soon as a
+        worker frees up, from every finished result and the candidates still
+        running, instead of waiting for a whole batch's slowest fit. Faster
+        in parallel, but which candidates are proposed then depends on which
+        fit finishes first, so a repeated fit with the same ``random_state``
+        may differ; the default batch mode gives the same search whatever
+        ``n_jobs``. Needs a joblib backend that returns results as they
+        finish (loky, threading, dask); ``n_points`` and ``pre_dispatch`` do
+        not apply. See :ref:`asynchronous`.
+
     Attributes
     ----------
     cv_results_ : dict of numpy (masked) ndarrays
@@ -276,6 +287,7 @@ class BayesSearchCV(BaseHyperSearchCV):
         max_time=None,
         warm_start=False,
         checkpoint=None,
+        asynchronous=False,
     ):
         super().__init__(
             estimator=estimator,
@@ -298,6 +310,7 @@ class BayesSearchCV(BaseHyperSearchCV):
         )
         self.n_initial_points = n_initial_points
         self.n_points = n_points
+        self.asynchronous = asynchronous
 
     def _check_search_params(self) -> None:
         # _parameter_constraints already rejected wrong types; these messages

@@ -118,6 +118,15 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         flushed to disk). If the file exists from an interrupted run with the
         same settings and data, its candidates are reloaded instead of being
         fitted again and the search continues where it stopped.
+    asynchronous : bool, default=False
+        With ``n_jobs`` above 1, breed a child as soon as a worker frees up,
+        from the parent pool as it stands (steady-state evolution), instead of
+        waiting for a whole generation's slowest fit. Faster in parallel, but
+        the search then depends on which fit finishes first, so a repeated fit
+        with the same ``random_state`` may differ; the default generational
+        mode gives the same search whatever ``n_jobs``. Needs a joblib backend
+        that returns results as they finish (loky, threading, dask). See
+        :ref:`asynchronous`.
 
     Attributes
     ----------
@@ -222,6 +231,7 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         max_time=None,
         warm_start=False,
         checkpoint=None,
+        asynchronous=False,
     ):
         super().__init__(
             estimator,
@@ -247,6 +257,7 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         self.crossover_probability = crossover_probability
         self.tournament_size = tournament_size
         self.elitism = elitism
+        self.asynchronous = asynchronous
 
     def _evolution_settings(self) -> tuple[int, int, int]:
         """Population, tournament and elite sizes actually used."""

@@ -41,6 +41,7 @@ class RandomHyperSearchCV(BaseHyperSearchCV):
         max_time=None,
         warm_start=False,
         checkpoint=None,
+        asynchronous=False,
     ):
         super().__init__(
             estimator,
@@ -62,6 +63,7 @@ class RandomHyperSearchCV(BaseHyperSearchCV):
             checkpoint=checkpoint,
         )
         self.batch_size = batch_size
+        self.asynchronous = asynchronous
 
     def _make_strategy(self, space, rng):
         return RandomStrategy(space, rng)

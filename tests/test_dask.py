@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.stats import loguniform, randint
 from sklearn.datasets import make_classification
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.tree import DecisionTreeClassifier
 
 from skhypertune import BayesSearchCV, EvolutionSearchCV, HalvingRandomSearchCV
@@ -75,3 +75,23 @@ def test_dask_backend_gives_the_n_jobs_1_results(client, kind):
     # The fits really ran on the cluster, on both workers.
     assert len(stream.data) > 0
     assert len({task["worker"] for task in stream.data}) == 2
+
+
+@pytest.mark.parametrize("kind", ["bayes", "evolution"])
+def test_asynchronous_mode_on_the_cluster(client, kind):
+    """Fits go to the workers one by one, proposals as they finish."""
+    search = _searches(n_jobs=-1)[kind].set_params(asynchronous=True, n_iter=10)
+    serial = _searches(n_jobs=1)[kind].set_params(n_iter=10).fit(X, y)
+    with distributed.get_task_stream(client) as stream:
+        with joblib.parallel_backend("dask"):
+            search.fit(X, y)
+    res = search.cv_results_
+    assert list(res) == list(serial.cv_results_)
+    assert len({repr(sorted(p.items())) for p in res["params"]}) == 10
+    for params, mean in zip(res["params"], res["mean_test_score"]):
+        # Each row holds its own candidate's scores.
+        tree = DecisionTreeClassifier(random_state=0, **params)
+        assert mean == pytest.approx(cross_val_score(tree, X, y, cv=CV).mean())
+    assert search.best_score_ == pytest.approx(np.max(res["mean_test_score"]))
+    assert len({task["worker"] for task in stream.data}) == 2
+    assert len(stream.data) >= 10 * CV.get_n_splits()
