@@ -171,8 +171,7 @@ class EvolutionStrategy(Strategy):
         running = set()
         if pending is not None and len(pending):
             running = {
-                self.space.point_key(u)
-                for u in self.space.snap(np.atleast_2d(pending))
+                self.space.point_key(u) for u in self.space.snap(np.atleast_2d(pending))
             }
         fitness = self._fitness()
         if not np.isfinite(fitness).any():
