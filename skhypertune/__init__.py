@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "BayesSearchCV": "skhypertune.bayes",
     "EvolutionSearchCV": "skhypertune.evolution",
+    "HalvingGridSearchCV": "skhypertune.halving",
     "HalvingRandomSearchCV": "skhypertune.halving",
     "HyperbandSearchCV": "skhypertune.halving",
     "SearchSpace": "skhypertune.space",

@@ -1,8 +1,9 @@
 """Successive halving and Hyperband searches.
 
-:class:`HalvingRandomSearchCV` is a stable drop-in for scikit-learn's
-experimental ``HalvingRandomSearchCV``: same parameters, same iterations, same
-fitted attributes, no ``enable_halving_search_cv`` import.
+:class:`HalvingRandomSearchCV` and :class:`HalvingGridSearchCV` are stable
+drop-ins for scikit-learn's experimental classes of the same names: same
+parameters, same iterations, same fitted attributes, no
+``enable_halving_search_cv`` import; they share one successive-halving run.
 :class:`HyperbandSearchCV` runs several halving brackets (Hyperband) and can
 let later brackets propose their candidates from a Gaussian-process model of
 the results so far (BOHB-style, ``sampler="bayes"``).
@@ -28,7 +29,8 @@ from typing import Any
 import numpy as np
 from sklearn import get_config
 from sklearn.base import is_classifier
-from sklearn.model_selection import check_cv
+from sklearn.metrics import get_scorer_names
+from sklearn.model_selection import ParameterGrid, check_cv
 from sklearn.utils import check_random_state, indexable, resample
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples
@@ -50,7 +52,7 @@ from .strategies.halving import (
     rung_counts,
 )
 
-__all__ = ["HalvingRandomSearchCV", "HyperbandSearchCV"]
+__all__ = ["HalvingGridSearchCV", "HalvingRandomSearchCV", "HyperbandSearchCV"]
 
 # The steering parameters of skhypertune's searches (not scikit-learn's).
 _STEERING = ("initial_params", "callbacks", "max_time", "checkpoint")
@@ -933,6 +935,221 @@ class HalvingRandomSearchCV(_SuccessiveHalving):
             more = self._space.sample(n - len(U), rng, method="random")
             U = np.vstack([U, self._space.snap(more)])
         return U, None
+
+
+class HalvingGridSearchCV(_SuccessiveHalving):
+    """Grid search with successive halving, stable and drop-in.
+
+    The same estimator as scikit-learn's experimental
+    :class:`~sklearn.model_selection.HalvingGridSearchCV`, without the
+    ``enable_halving_search_cv`` import: it evaluates every parameter set of
+    ``param_grid`` with a small resource (a subsample of the training data,
+    or a small value of an estimator parameter such as ``n_estimators``),
+    keeps the best ``1 / factor`` of them, multiplies the resource by
+    ``factor``, and repeats. The candidates are scikit-learn's
+    :class:`~sklearn.model_selection.ParameterGrid` of ``param_grid``, in its
+    order; for the same settings the iterations (``n_candidates_``,
+    ``n_resources_`` and the other attributes) are scikit-learn's, and with an
+    int ``random_state`` so are the subsamples. It shares its halving with
+    :class:`HalvingRandomSearchCV`, which samples its candidates instead.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The estimator to tune; it must provide ``score`` or ``scoring`` must
+        be given.
+    param_grid : dict or list of dicts
+        Parameter names mapped to lists of values, as for ``GridSearchCV``; a
+        list of dicts searches the grid of each dict. Checked as
+        ``GridSearchCV`` checks it, with the same errors.
+    factor : float, default=3
+        Elimination rate: each iteration keeps ``ceil(n / factor)`` candidates
+        and gives them ``factor`` times more resource. Must be greater than 1.
+    resource : 'n_samples' or str, default='n_samples'
+        What grows from iteration to iteration: the number of training
+        samples, or an integer parameter of the estimator (``'n_estimators'``,
+        ``'max_iter'``, ``'clf__max_iter'`` in a Pipeline), which must not be
+        in ``param_grid``.
+    max_resources : int or 'auto', default='auto'
+        Largest resource a candidate gets. ``'auto'`` is the number of
+        samples and requires ``resource='n_samples'``.
+    min_resources : int, 'exhaust' or 'smallest', default='exhaust'
+        Resource of the first iteration. ``'exhaust'`` starts as high as
+        possible so that the last iteration gets (close to)
+        ``max_resources``; ``'smallest'`` is ``2 * n_splits * n_classes``
+        samples for a classifier, ``2 * n_splits`` for a regressor, or 1 for
+        an estimator parameter.
+    aggressive_elimination : bool, default=False
+        When the resource runs out before fewer than ``factor`` candidates
+        are left, repeat the first resource while eliminating, so that the
+        last iteration has fewer than ``factor`` candidates.
+    cv : int, cross-validation generator or iterable, default=5
+        As for scikit-learn's searches. It must give the same folds on every
+        call to ``split`` (set ``random_state`` when shuffling).
+    scoring : str, callable or None, default=None
+        One metric, as for scikit-learn's halving searches; None uses the
+        estimator's ``score``.
+    refit : bool or callable, default=True
+        Refit the best candidate of the last iteration on the whole dataset.
+        A callable receives ``cv_results_`` and returns the index to refit.
+    error_score : 'raise' or float, default=np.nan
+        Score of a failed fit; failed candidates are eliminated first.
+    return_train_score : bool, default=True
+        Whether ``cv_results_`` includes training scores.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the subsampling of ``n_samples`` (the grid itself is not
+        random).
+    n_jobs : int, default=None
+        Parallel fits (joblib).
+    verbose : int, default=0
+        Print each iteration when positive.
+
+    Attributes
+    ----------
+    n_resources_ : list of int
+        Resource of each iteration.
+    n_candidates_ : list of int
+        Candidates evaluated in each iteration; the first is the size of the
+        grid.
+    n_remaining_candidates_ : int
+        Candidates left after the last iteration (``ceil(n_candidates_[-1] /
+        factor)``).
+    max_resources_ : int
+        Largest resource a candidate may get.
+    min_resources_ : int
+        Resource of the first iteration.
+    n_iterations_ : int
+        Iterations run.
+    n_possible_iterations_ : int
+        Iterations possible from ``min_resources_`` up to ``max_resources_``.
+    n_required_iterations_ : int
+        Iterations needed to end with fewer than ``factor`` candidates.
+    cv_results_ : dict of numpy (masked) ndarrays
+        One row per candidate *and iteration*, with scikit-learn's columns;
+        ``iter`` and ``n_resources`` say which iteration and resource. With
+        an estimator-parameter resource, its value appears as a
+        ``param_<resource>`` column.
+    best_estimator_ : estimator
+        The best candidate of the last iteration, refitted on all of ``X``
+        (when ``refit`` is not False).
+    best_index_ : int
+        Row of ``cv_results_`` of that candidate, in the last iteration.
+    best_score_ : float
+        Its mean cross-validated score in the last iteration.
+    best_params_ : dict
+        Its parameters (including the resource when it is a parameter).
+    refit_time_ : float
+        Seconds spent refitting.
+    scorer_ : callable
+        The scorer used.
+    n_splits_ : int
+        Number of CV splits.
+    multimetric_ : bool
+        Always False: one metric.
+
+    See Also
+    --------
+    HalvingRandomSearchCV : Samples its candidates from distributions.
+    sklearn.model_selection.HalvingGridSearchCV : The experimental original.
+
+    Notes
+    -----
+    As in :class:`HalvingRandomSearchCV`, the best candidate comes from the
+    last iteration, the only one whose candidates all had the largest
+    resource; ``rank_test_score`` ranks all rows together.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from skhypertune import HalvingGridSearchCV
+    >>> X, y = load_iris(return_X_y=True)
+    >>> grid = {"max_depth": [1, 2, 3, 4], "min_samples_leaf": [1, 5, 10]}
+    >>> search = HalvingGridSearchCV(
+    ...     DecisionTreeClassifier(random_state=0), grid,
+    ...     factor=2, cv=3, random_state=0,
+    ... ).fit(X, y)
+    >>> search.n_candidates_, search.n_resources_
+    ([12, 6, 3, 2], [18, 36, 72, 144])
+    >>> search.best_params_
+    {'max_depth': 3, 'min_samples_leaf': 1}
+    """
+
+    _parameter_constraints: dict = {
+        **{
+            k: v
+            for k, v in _BaseHalving._parameter_constraints.items()
+            if k not in _STEERING and k != "param_distributions"
+        },
+        "param_grid": [dict, list],
+        # One metric, as scikit-learn's halving searches.
+        "scoring": [compat.StrOptions(set(get_scorer_names())), callable, None],
+        "min_resources": [
+            compat.Interval(Integral, 0, None, closed="neither"),
+            compat.StrOptions({"exhaust", "smallest"}),
+        ],
+        "aggressive_elimination": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        param_grid,
+        *,
+        factor=3,
+        resource="n_samples",
+        max_resources="auto",
+        min_resources="exhaust",
+        aggressive_elimination=False,
+        cv=5,
+        scoring=None,
+        refit=True,
+        error_score=np.nan,
+        return_train_score=True,
+        random_state=None,
+        n_jobs=None,
+        verbose=0,
+    ):
+        compat.BaseSearchCV.__init__(
+            self,
+            estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            error_score=error_score,
+            return_train_score=return_train_score,
+        )
+        self.param_grid = param_grid
+        self.factor = factor
+        self.resource = resource
+        self.max_resources = max_resources
+        self.min_resources = min_resources
+        self.aggressive_elimination = aggressive_elimination
+        self.random_state = random_state
+
+    def _validate_search(self) -> None:
+        # No search space, seeds or callbacks: param_grid is checked by
+        # ParameterGrid where scikit-learn checks it (_searched_names).
+        self._callbacks = []
+
+    def _searched_names(self) -> set:
+        # GridSearchCV's validation of param_grid, with its errors, at the
+        # point where scikit-learn's halving search builds its candidates.
+        self._candidates = list(ParameterGrid(self.param_grid))
+        return {name for candidate in self._candidates for name in candidate}
+
+    def _n_first(self, min_res: int, max_res: int) -> int:
+        return len(self._candidates)
+
+    def _first_candidates(self, rng) -> tuple[np.ndarray, list]:
+        # The rungs select rows of U: here simply each candidate's index.
+        n = len(self._candidates)
+        return np.arange(n, dtype=float).reshape(n, 1), self._candidates
+
+    def _after_rung(self, results) -> bool:
+        return False  # no callbacks or max_time: scikit-learn's parameters only
 
 
 class HyperbandSearchCV(_BaseHalving):

@@ -326,6 +326,20 @@ def _check_instances():
             out[-1].set_params(cv=2, min_resources="smallest")
         except (ImportError, AttributeError):
             pass
+    try:
+        grid_cls = import_module("skhypertune").HalvingGridSearchCV
+    except AttributeError:
+        pass
+    else:
+        out.append(
+            grid_cls(
+                LogisticRegression(),
+                {"C": [0.1, 1.0]},
+                min_resources="smallest",
+                cv=2,
+                random_state=0,
+            )
+        )
     return out
 
 
@@ -334,7 +348,8 @@ SKIPPED_CHECKS = {}
 if SKLEARN_VERSION < (1, 6):
     SKIPPED_CHECKS["check_parameters_default_constructible"] = (
         "scikit-learn < 1.6 builds the estimator with no arguments except for its "
-        "own searches; ours need param_distributions like RandomizedSearchCV does"
+        "own searches; ours need param_distributions (or param_grid) as "
+        "RandomizedSearchCV (GridSearchCV) does"
     )
 
 

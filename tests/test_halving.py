@@ -1,4 +1,5 @@
-"""HalvingRandomSearchCV against scikit-learn's, and HyperbandSearchCV.
+"""HalvingRandomSearchCV and HalvingGridSearchCV against scikit-learn's, and
+HyperbandSearchCV.
 
 The estimators here are toys whose score is a cheap, exact function of their
 parameters and of the very samples they were fitted and scored on, so that
@@ -14,12 +15,19 @@ from scipy.stats import randint, uniform
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
-from sklearn.model_selection import GroupKFold, KFold, ShuffleSplit
+from sklearn.model_selection import (
+    GridSearchCV,
+    GroupKFold,
+    KFold,
+    ParameterGrid,
+    ShuffleSplit,
+)
+from sklearn.model_selection import HalvingGridSearchCV as SkHalvingGrid
 from sklearn.model_selection import HalvingRandomSearchCV as SkHalving
 from sklearn.model_selection._search_successive_halving import _top_k
 from sklearn.pipeline import Pipeline
 
-from skhypertune import HalvingRandomSearchCV, HyperbandSearchCV
+from skhypertune import HalvingGridSearchCV, HalvingRandomSearchCV, HyperbandSearchCV
 from skhypertune.halving import _SubsampleSplitter
 
 
@@ -351,11 +359,17 @@ def _error(search, X, y):
         {"resource": "a", "min_resources": 15, "max_resources": 14},
     ],
 )
-def test_input_errors_start_with_scikit_learns_message(data, kwargs):
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [(HalvingRandomSearchCV, SkHalving), (HalvingGridSearchCV, SkHalvingGrid)],
+)
+def test_input_errors_start_with_scikit_learns_message(data, kwargs, ours, theirs):
     """Same type, raised for the same reason, scikit-learn's text first."""
+    if "n_candidates" in kwargs and ours is HalvingGridSearchCV:
+        pytest.skip("HalvingGridSearchCV has no n_candidates")
     X, _ = data
-    ours = HalvingRandomSearchCV(FailingFit(), _grid(4), error_score="raise", **kwargs)
-    theirs = SkHalving(FailingFit(), _grid(4), error_score="raise", **kwargs)
+    ours = ours(FailingFit(), _grid(4), error_score="raise", **kwargs)
+    theirs = theirs(FailingFit(), _grid(4), error_score="raise", **kwargs)
     expected = _error(theirs, X, None)
     assert _error(ours, X, None).startswith(expected)
 
@@ -460,7 +474,9 @@ class _MetaKFold(GroupKFold):
         return super().get_n_splits(X, y, groups)
 
 
-@pytest.mark.parametrize("cls", [HalvingRandomSearchCV, HyperbandSearchCV])
+@pytest.mark.parametrize(
+    "cls", [HalvingRandomSearchCV, HalvingGridSearchCV, HyperbandSearchCV]
+)
 def test_splitter_gets_routed_metadata(data, cls):
     X, _ = data
     groups, metadata = np.arange(len(X)) % 4, np.ones(len(X))
@@ -479,8 +495,127 @@ def test_splitter_gets_routed_metadata(data, cls):
     assert cv.calls and all(c["groups"] is groups for c in cv.calls)
 
 
-# -- promotion and clean-up --------------------------------------------------
-@pytest.mark.parametrize("cls", [HalvingRandomSearchCV, HyperbandSearchCV])
+# -- HalvingGridSearchCV -----------------------------------------------------
+def _toy_grid():
+    # kind 'p' and 'r' score the same: ties at the promotion boundaries,
+    # which scikit-learn breaks in its own way.
+    return {"a": _grid(6)["a"], "kind": ["p", "q", "r"]}
+
+
+def _fit_both_grid(estimator, grid, X, y, **kwargs):
+    ours = HalvingGridSearchCV(estimator, grid, **kwargs)
+    theirs = SkHalvingGrid(estimator, grid, **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        ours.fit(X, y)
+        theirs.fit(X, y)
+    return ours, theirs
+
+
+def _assert_same_results(ours, theirs):
+    a, b = ours.cv_results_, theirs.cv_results_
+    assert list(a) == list(b)
+    for key in a:
+        if key.endswith("_time"):
+            continue
+        if key == "params":
+            assert a[key] == b[key]
+            continue
+        assert type(a[key]) is type(b[key]), key
+        assert np.asarray(a[key]).dtype == np.asarray(b[key]).dtype, key
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+@pytest.mark.parametrize(
+    "resource, factor, min_resources, aggressive",
+    [
+        (resource, factor, min_resources, aggressive)
+        for resource in ("n_samples", "n_estimators")
+        for factor in (2, 3)
+        for min_resources in ("exhaust", "smallest", "int")
+        for aggressive in (False, True)
+    ],
+)
+def test_grid_same_search_as_scikit_learn(
+    data, resource, factor, min_resources, aggressive
+):
+    """Same grid, same settings: the same cv_results_, row for row."""
+    X, _ = data
+    kwargs = dict(
+        factor=factor, aggressive_elimination=aggressive, cv=2, random_state=0
+    )
+    if resource == "n_samples":
+        kwargs["min_resources"] = 20 if min_resources == "int" else min_resources
+    else:
+        kwargs.update(resource="n_estimators", max_resources=30)
+        kwargs["min_resources"] = 2 if min_resources == "int" else min_resources
+    ours, theirs = _fit_both_grid(ToyRegressor(), _toy_grid(), X, None, **kwargs)
+    for attr in _ATTRS + ["best_index_", "best_params_", "best_score_"]:
+        assert getattr(ours, attr) == getattr(theirs, attr), attr
+    _assert_same_results(ours, theirs)
+
+
+def test_grid_classifier_and_list_of_grids(data):
+    X, y = data
+    grid = [{"a": [0.1, 0.3], "kind": ["p"]}, {"a": [0.5, 0.7, 0.9]}]
+    ours, theirs = _fit_both_grid(
+        ToyClassifier(), grid, X, y, cv=2, random_state=0, min_resources="smallest"
+    )
+    first = ours.cv_results_["iter"] == 0
+    assert list(np.asarray(ours.cv_results_["params"])[first]) == list(
+        ParameterGrid(grid)
+    )
+    for attr in _ATTRS + ["best_index_", "best_params_", "best_score_"]:
+        assert getattr(ours, attr) == getattr(theirs, attr), attr
+    _assert_same_results(ours, theirs)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+def test_grid_same_parameters_and_defaults_as_scikit_learn():
+    ours = HalvingGridSearchCV(ToyRegressor(), {"a": [1]}).get_params(deep=False)
+    theirs = SkHalvingGrid(ToyRegressor(), {"a": [1]}).get_params(deep=False)
+    assert list(ours) == list(theirs)
+    for name in theirs:
+        if name in ("estimator", "error_score"):
+            continue
+        assert ours[name] == theirs[name], name
+    assert np.isnan(ours["error_score"])
+
+
+@pytest.mark.parametrize(
+    "param_grid",
+    [
+        {"a": 1},
+        {"a": "1,2,3"},
+        {"a": []},
+        {"a": np.ones((3, 2))},
+        [{"a": [0.1]}, 0],
+    ],
+)
+def test_grid_param_grid_errors_as_grid_search(data, param_grid):
+    X, _ = data
+    errors = []
+    for search in (
+        HalvingGridSearchCV(ToyRegressor(), param_grid, cv=2),
+        GridSearchCV(ToyRegressor(), param_grid, cv=2),
+    ):
+        with pytest.raises((TypeError, ValueError)) as info:
+            search.fit(X)
+        errors.append((type(info.value), str(info.value)))
+    assert errors[0] == errors[1]
+
+
+def test_grid_one_metric_as_scikit_learn(data):
+    X, _ = data
+    scoring = {"r2": "r2", "mse": "neg_mean_squared_error"}
+    for cls in (HalvingGridSearchCV, SkHalvingGrid):
+        with pytest.raises(ValueError, match="The 'scoring' parameter"):
+            cls(ToyRegressor(), {"a": [1]}, scoring=scoring, refit="r2").fit(X)
+
+
+@pytest.mark.parametrize(
+    "cls", [HalvingRandomSearchCV, HalvingGridSearchCV, HyperbandSearchCV]
+)
 def test_fitted_search_keeps_no_formatting_cache(data, cls):
     # The incremental cv_results_ formatting holds every result of the fit.
     X, _ = data
@@ -500,8 +635,9 @@ def test_promotion_is_scikit_learns(seed):
     results = {"iter": np.zeros(11), "mean_test_score": scores, "params": np.arange(11)}
     for keep in (1, 4, 11):
         expected = _top_k(results, keep, 0)
-        got = HalvingRandomSearchCV._promote(scores, keep)
+        got = HalvingGridSearchCV._promote(scores, keep)
         np.testing.assert_array_equal(got, expected)
+        assert HalvingRandomSearchCV._promote(scores, keep).tolist() == got.tolist()
 
 
 # -- Hyperband -------------------------------------------------------------
