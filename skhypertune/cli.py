@@ -703,13 +703,12 @@ def _check_space(estimator: Any, space: dict | list) -> None:
     for branch in space if isinstance(space, list) else [space]:
         for name, prior in branch.items():
             if isinstance(prior, list):
-                values, drawn = prior, ""
+                values = prior
             else:
                 discrete = isinstance(prior.dist, rv_discrete)
                 values = [
                     int(q) if discrete else float(q) for q in prior.ppf([1e-3, 0.999])
                 ]
-                drawn = f"{_frozen_text(prior)} draws {{value}}: "
             for value in values:
                 try:
                     trial = clone(estimator).set_params(**{name: value})
@@ -717,11 +716,9 @@ def _check_space(estimator: Any, space: dict | list) -> None:
                     raise CLIError(_unknown_parameter(estimator, name)) from None
                 message = _refusal(trial, name.rpartition("__")[0])
                 if message:
-                    raise CLIError(
-                        f"space file: parameter {name!r}: "
-                        + drawn.format(value=repr(value))
-                        + message
-                    )
+                    if not isinstance(prior, list):
+                        message = f"{_frozen_text(prior)} draws {value!r}: {message}"
+                    raise CLIError(f"space file: parameter {name!r}: {message}")
 
 
 def _check_target(estimator: Any, y: np.ndarray, args: argparse.Namespace) -> None:

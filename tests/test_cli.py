@@ -536,6 +536,7 @@ def test_text_columns_are_one_hot_encoded_under_the_estimator_names(
         assert "param_C" in header and "param_kernel" in header
 
 
+@pytest.mark.slow
 def test_encoded_pipeline_answers_to_the_estimator_names(colours):
     from sklearn.base import clone
     from sklearn.svm import SVC
@@ -729,6 +730,7 @@ def test_every_score_nan_is_one_line(picky, capsys):
     )
 
 
+@pytest.mark.slow
 def test_quiet_in_parallel_workers(picky, files):
     """A fresh process whose joblib workers warn: still nothing on stderr."""
     tmp = files[0]
