@@ -343,30 +343,34 @@ def _error(search, X, y):
     return str(info.value)
 
 
+_INPUT_ERRORS = [
+    {"resource": "not_a_parameter"},
+    {"resource": "a", "max_resources": 100},
+    {"resource": "n_estimators"},
+    {"min_resources": 15, "max_resources": 14},
+    {"cv": KFold(2, shuffle=True)},
+    {"cv": ShuffleSplit(2)},
+    # Two errors at once: the one scikit-learn checks first wins.
+    {"cv": KFold(2, shuffle=True), "resource": "not_a_parameter"},
+    {"resource": "not_a_parameter", "min_resources": "exhaust"},
+    {"resource": "a", "min_resources": 15, "max_resources": 14},
+]
+
+
 @pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"resource": "not_a_parameter"},
-        {"resource": "a", "max_resources": 100},
-        {"resource": "n_estimators"},
-        {"min_resources": 15, "max_resources": 14},
-        {"cv": KFold(2, shuffle=True)},
-        {"cv": ShuffleSplit(2)},
-        {"n_candidates": "exhaust", "min_resources": "exhaust"},
-        # Two errors at once: the one scikit-learn checks first wins.
-        {"cv": KFold(2, shuffle=True), "resource": "not_a_parameter"},
-        {"resource": "not_a_parameter", "min_resources": "exhaust"},
-        {"resource": "a", "min_resources": 15, "max_resources": 14},
-    ],
+    "ours, theirs, kwargs",
+    [(HalvingRandomSearchCV, SkHalving, kw) for kw in _INPUT_ERRORS]
+    + [
+        (
+            HalvingRandomSearchCV,
+            SkHalving,
+            {"n_candidates": "exhaust", "min_resources": "exhaust"},
+        )
+    ]
+    + [(HalvingGridSearchCV, SkHalvingGrid, kw) for kw in _INPUT_ERRORS],
 )
-@pytest.mark.parametrize(
-    "ours, theirs",
-    [(HalvingRandomSearchCV, SkHalving), (HalvingGridSearchCV, SkHalvingGrid)],
-)
-def test_input_errors_start_with_scikit_learns_message(data, kwargs, ours, theirs):
+def test_input_errors_start_with_scikit_learns_message(data, ours, theirs, kwargs):
     """Same type, raised for the same reason, scikit-learn's text first."""
-    if "n_candidates" in kwargs and ours is HalvingGridSearchCV:
-        pytest.skip("HalvingGridSearchCV has no n_candidates")
     X, _ = data
     ours = ours(FailingFit(), _grid(4), error_score="raise", **kwargs)
     theirs = theirs(FailingFit(), _grid(4), error_score="raise", **kwargs)
