@@ -888,20 +888,24 @@ def _replace_results(target: dict, source: Mapping, n_splits: int) -> None:
 
 
 def _check_param_names(estimator, space: SearchSpace) -> None:
-    """Fail before any fit when ``set_params`` refuses a searched name.
+    """Fail before any fit when ``set_params`` would refuse a searched name.
 
-    Each dict of the space is tried on a clone with its first values, as
-    scikit-learn's fits do (``clone(estimator).set_params(**params)``), so
-    what is accepted is exactly what the estimator's ``set_params`` accepts:
-    names of a step searched over (``{"clf": [SVC()], "clf__C": ...}``) and
-    estimators whose ``set_params`` takes any name alike. The error is the
-    one ``set_params`` raises.
+    Names that ``get_params(deep=True)`` lists, or that belong to a step
+    searched over (``{"clf": [SVC()], "clf__C": ...}``), are fine. Any other
+    dict of the space is tried on a clone with its first values, as
+    scikit-learn's fits do (``clone(estimator).set_params(**params)``), so an
+    estimator whose ``set_params`` takes any name is accepted, and the error
+    is the one ``set_params`` raises. (Trying only those keeps the number of
+    ``set_params`` calls of a valid space what scikit-learn's search makes.)
     """
     try:
+        valid = set(estimator.get_params(deep=True))
         base = clone(estimator)
     except Exception:
         return  # scikit-learn's fit fails on it first, with its own message
-    for b in range(space.n_branches):
+    for b, branch in enumerate(space._branches):
+        if all(name in valid or _set_by_sibling(name, branch) for name in branch):
+            continue
         u = np.full(space.n_dims, 0.5)
         for j, dim in enumerate(space.dimensions):
             if dim.n_levels:
@@ -910,6 +914,12 @@ def _check_param_names(estimator, space: SearchSpace) -> None:
             u[0] = (b + 0.5) / space.n_branches
         params = space.decode(u)
         clone(base).set_params(**clone(params, safe=False))
+
+
+def _set_by_sibling(name: str, branch: Mapping) -> bool:
+    """True when ``a__b`` refers to a value searched for ``a`` itself."""
+    parts = name.split("__")
+    return any("__".join(parts[:i]) in branch for i in range(1, len(parts)))
 
 
 def _print_progress(search, scores, n_done, elapsed) -> None:

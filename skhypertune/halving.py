@@ -157,6 +157,8 @@ class _BaseHalving(BaseHyperSearchCV):
     }
 
     _batch_column = "iter"
+    # iter and n_resources are scikit-learn's own halving columns.
+    _history_columns: tuple[str, ...] = ()
 
     # -- validation -------------------------------------------------------
     def _check_search_params(self) -> None:
@@ -404,6 +406,8 @@ class _BaseHalving(BaseHyperSearchCV):
         try:
             yield
             self._merge_replayed(evaluate_candidates)
+            if self._live is not None:
+                self._split_history(self._live)
         finally:
             if ckpt is not None:
                 ckpt.close()
@@ -1289,6 +1293,9 @@ class HyperbandSearchCV(_BaseHalving):
     >>> search.n_resources_
     [[50, 150], [150]]
     """
+
+    #: The bracket of each candidate ends in ``search_history_``.
+    _history_columns = ("bracket",)
 
     _parameter_constraints: dict = {
         **_BaseHalving._parameter_constraints,

@@ -661,7 +661,8 @@ def test_hyperband_brackets(data):
     assert search.n_brackets_ == 4
     res = search.cv_results_
     assert len(res["params"]) == sum(map(sum, search.n_candidates_))
-    assert sorted(set(res["bracket"])) == [0, 1, 2, 3]
+    assert sorted(set(search.search_history_["bracket"])) == [0, 1, 2, 3]
+    assert "bracket" not in res  # cv_results_ keeps scikit-learn's keys
     full = np.flatnonzero(res["n_resources"] == 27)
     assert search.best_index_ in full
     assert search.best_score_ == pytest.approx(res["mean_test_score"][full].max())
@@ -678,7 +679,7 @@ def test_hyperband_bayes_proposes_from_model(data):
     assert search.n_model_candidates_[1] == 12 - round(12 / 3)
     assert sum(search.n_model_candidates_) > 0
     # The model concentrates on the optimum a = 0.3 + 0.2/27 at full resource.
-    last = np.flatnonzero(np.asarray(search.cv_results_["bracket"]) >= 4)
+    last = np.flatnonzero(np.asarray(search.search_history_["bracket"]) >= 4)
     a = np.array([search.cv_results_["params"][i]["a"] for i in last])
     assert np.median(np.abs(a - 0.307)) < 0.2
     again = _hyperband(sampler="bayes", n_rounds=2).fit(X)
@@ -918,7 +919,7 @@ def test_hyperband_initial_params_in_the_first_bracket(data):
     seeds = [{"a": 0.31}, {"a": 0.77}, {"a": 0.31}]
     search = _hyperband(initial_params=seeds).fit(X)
     res = search.cv_results_
-    first = (res["bracket"] == 0) & (res["iter"] == 0)
+    first = (search.search_history_["bracket"] == 0) & (res["iter"] == 0)
     a = [p["a"] for p, f in zip(res["params"], first) if f]
     assert a[:2] == [0.31, 0.77] and len(a) == 27
     assert search.n_candidates_ == [[27, 9, 3, 1], [12, 4, 2], [6, 2], [4]]
@@ -934,7 +935,9 @@ def test_hyperband_more_seeds_than_the_first_bracket(data):
     res = search.cv_results_
     starts = [
         (b, p["a"])
-        for p, b, i in zip(res["params"], res["bracket"], res["iter"])
+        for p, b, i in zip(
+            res["params"], search.search_history_["bracket"], res["iter"]
+        )
         if i == 0
     ]
     assert starts[:5] == [(0, 0.1), (0, 0.2), (0, 0.3), (1, 0.4), (1, 0.5)]

@@ -47,6 +47,11 @@ MODULES = {
         "sklearn.model_selection.tests.test_search",
         "sklearn.tests.test_metaestimators_metadata_routing",
     ],
+    "halving_grid": [
+        "sklearn.model_selection.tests.test_successive_halving",
+        "sklearn.model_selection.tests.test_search",
+        "sklearn.tests.test_metaestimators_metadata_routing",
+    ],
 }
 
 
