@@ -129,10 +129,18 @@ def test_demo_compares_both_searchers_and_writes_the_report(tmp_path, capsys):
     assert status == 0
     assert "BayesSearchCV 4/4 candidates" in out  # the progress display
     assert "RandomizedSearchCV" in out
-    assert "Hyperparameter importances" in out and "svc__gamma" in out
-    table = out.split("Equal budget: 4 candidates each")[1]
+    assert "Hyperparameter importances" in out and "pca__n_components" in out
+    table = out.split("Equal budget: 4 candidates each, per seed")[1]
     assert "best CV accuracy" in table and "held-out accuracy" in table
+    # One row per seed (3 by default), then the summary over them.
+    rows = [line.split() for line in table.splitlines() if line[:3].strip().isdigit()]
+    assert [r[0] for r in rows] == ["0", "1", "2"]
+    cv_gain = [float(r[1]) - float(r[2]) for r in rows]
+    wins = sum(g > 5e-5 for g in cv_gain)
+    assert f"BayesSearchCV higher on {wins} of 3 seeds" in out
+    assert f"mean difference {np.mean(cv_gain):+.4f}" in out
     assert f"HTML report written to {page}" in out
+    assert "held-out accuracy" in page.read_text()
     text = page.read_text()
     assert "Comparison at equal budget" in text and "RandomizedSearchCV" in text
 
@@ -693,7 +701,7 @@ def test_quiet_demo(capfd):
     assert main([*args, "--n-jobs", "1", "--report", "", "--quiet"]) == 0
     out, err = capfd.readouterr()
     assert err == ""
-    assert out.lstrip().startswith("Top 2 of 2 candidates (BayesSearchCV)")
+    assert out.lstrip().startswith("Top 2 of 2 candidates (BayesSearchCV, seed 0)")
     assert "skhypertune demo:" not in out and "evaluating" not in out
 
 
