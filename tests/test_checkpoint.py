@@ -582,3 +582,128 @@ def test_halving_resume_from_part_of_an_iteration(tmp_path):
     _assert_same_rows(resumed, reference)
     n_total = len(reference.cv_results_["params"])
     assert len(Logged.fits) == (n_total - n_keep) * N_SPLITS + 1
+
+
+class HangsAt(Logged):
+    """Logged, except that fit number ``$CKPT_HANG_AT`` of a process never ends.
+
+    The killed process below hangs there, so it cannot finish before the
+    test kills it, however slow the machine.
+    """
+
+    def fit(self, X, y=None):
+        super().fit(X, y)
+        if len(Logged.fits) == int(os.environ.get("CKPT_HANG_AT", "0")):
+            time.sleep(600)
+        return self
+
+
+HALVING_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {tests!r})
+    from test_checkpoint import X_BIG, HangsAt, _halving
+    search = _halving({kind!r}, {path!r}, **{kwargs!r})
+    search.set_params(estimator=HangsAt()).fit(X_BIG)
+    """
+)
+# Hyperband as model-guided successive halving (one bracket a round, the
+# second round proposed by the Gaussian process): 62 rows instead of 154.
+_KILLED = {"halving": {}, "hyperband": {"n_brackets": 1}}
+
+
+def _fitted_pairs(log) -> list[tuple[float, int]]:
+    """(x, training samples) of each CV fit in a fit log, without the refit."""
+    pairs = [line.split() for line in log.read_text().splitlines()]
+    return [(float(x), int(n)) for x, n in pairs if int(n) < len(X_BIG)]
+
+
+def _trained_on(n_resources) -> int:
+    """Training samples of a fit with ``n_resources`` of X_BIG, with KFold(2).
+
+    Each iteration subsamples every fold to its share of the data.
+    """
+    return int(n_resources / len(X_BIG) * (len(X_BIG) // N_SPLITS))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["halving", "hyperband"])
+def test_halving_sigkill_mid_run_then_resume(kind, tmp_path, monkeypatch):
+    """A killed halving search resumes: same results, no recorded fit again."""
+    kwargs = _KILLED[kind]
+    monkeypatch.setenv("CKPT_SLEEP", "0")
+    monkeypatch.delenv("CKPT_FIT_LOG", raising=False)
+    monkeypatch.delenv("CKPT_HANG_AT", raising=False)
+    reference = _halving(kind, None, **kwargs).set_params(estimator=HangsAt())
+    reference.fit(X_BIG)
+    n_total = len(reference.cv_results_["params"])
+    n_first = reference.n_candidates_[0]
+    n_first = n_first if kind == "halving" else n_first[0]
+
+    path = tmp_path / "run.jsonl"
+    child_log = tmp_path / "child_fits.log"
+    env = {
+        **os.environ,
+        "CKPT_FIT_LOG": str(child_log),
+        "CKPT_SLEEP": "0.01",
+        "CKPT_HANG_AT": str(n_total * N_SPLITS),  # the last CV fit
+    }
+    script = HALVING_SCRIPT.format(
+        tests=TESTS_DIR, kind=kind, path=str(path), kwargs=kwargs
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], env=env)
+    try:
+        # Killed once the first iteration is on disk (usually during the
+        # second), so that the resumed fit replays a whole iteration and the
+        # promotions that follow from it.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if path.exists() and path.read_text().count("\n") >= 1 + n_first:
+                break
+            assert proc.poll() is None, "the search ended before it was killed"
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a torn line is allowed
+        _, before, _ = read_checkpoint(path)
+    assert n_first <= len(before) < n_total
+    recorded = [
+        (r["params"]["x"], _trained_on(r["results"]["n_resources"])) for r in before
+    ]
+    assert set(recorded) <= set(_fitted_pairs(child_log))
+
+    resume_log = tmp_path / "resume_fits.log"
+    monkeypatch.setenv("CKPT_FIT_LOG", str(resume_log))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        resumed = _halving(kind, str(path), **kwargs)
+        resumed.set_params(estimator=HangsAt()).fit(X_BIG)
+
+    # The run an uninterrupted fit gives: rows, parameters, scores, schedule.
+    _assert_same_rows(resumed, reference)
+    assert resumed.cv_results_["params"] == reference.cv_results_["params"]
+    assert resumed.n_candidates_ == reference.n_candidates_
+    assert resumed.best_params_ == reference.best_params_
+    # The rows the killed process finished come from the checkpoint, fit
+    # times of its slowed-down fits included.
+    results = {**resumed.cv_results_, **resumed.search_history_}
+    for i, record in enumerate(before):
+        assert results["params"][i] == record["params"]
+        for key, value in record["results"].items():
+            assert results[key][i] == value, (i, key)
+    assert min(results["mean_fit_time"][: len(before)]) >= 0.01
+    # Every pair the checkpoint did not hold was fitted, on each split, and
+    # none that it held; then the refit.
+    fitted = _fitted_pairs(resume_log)
+    assert not set(fitted) & set(recorded)
+    assert len(fitted) == (n_total - len(before)) * N_SPLITS
+    rows = zip(results["params"], results["n_resources"])
+    assert set(fitted) == {(p["x"], _trained_on(r)) for p, r in rows} - set(recorded)
+    refits = [n for n in resume_log.read_text().split()[1::2] if int(n) == len(X_BIG)]
+    assert len(refits) == 1
