@@ -1,24 +1,36 @@
-"""A self-contained HTML report of a fitted search.
+"""A self-contained HTML report of a fitted or running search.
 
 One file, no network: inline CSS, plots as inline SVG, and a few lines of
 inline JavaScript that make the leaderboard sortable. It opens in any browser
 and can be attached to an email or a CI artefact as is.
+
+The same page is drawn from a :class:`~skhypertune.callbacks.SearchState`
+(the results of a search still running, as callbacks see them), with a status
+line and, if asked, a meta refresh: that is what
+:class:`~skhypertune.callbacks.LiveReport` rewrites after every batch. Pages
+are written atomically (a temporary file, then ``os.replace``), so a browser
+reloading one never reads half a page.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import html
 import io
 import math
 import os
 import re
+import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .callbacks import SearchState
 
 __all__ = ["report"]
 
@@ -61,6 +73,9 @@ figure { margin: 0; border: 1px solid var(--line); padding: 8px; }
 figure svg { max-width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: 12px; }
 code { font-size: 13px; }
+.status { margin: 16px 0 0; padding: 8px 12px; background: #e8f1fa;
+          border-left: 4px solid var(--accent); }
+.status.done { background: var(--band); border-left-color: var(--muted); }
 """
 
 _JS = """
@@ -80,6 +95,11 @@ _JS = """
           h.removeAttribute("aria-sort");
         });
         th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+        // Kept in the address, so a page that reloads itself stays sorted.
+        if (window.history && window.history.replaceState) {
+          window.history.replaceState(null, "", "#sort=" +
+            encodeURIComponent(th.textContent) + (asc ? "" : "&desc"));
+        }
         var body = table.tBodies[0];
         var rows = Array.prototype.slice.call(body.rows);
         rows.sort(function (a, b) {
@@ -93,12 +113,16 @@ _JS = """
     });
     table.setAttribute("data-ready", "1");
   });
-  // A link such as report.html#sort=param opens the page sorted by a column.
+  // A link such as report.html#sort=param opens the page sorted by a column
+  // (#sort=param&desc: descending).
   var wanted = /sort=([^&]+)/.exec(window.location.hash);
   if (wanted) {
     var name = decodeURIComponent(wanted[1]);
+    var desc = /&desc/.test(window.location.hash);
     Array.prototype.forEach.call(document.querySelectorAll("table.sortable th"),
-      function (th) { if (th.textContent === name) { th.click(); } });
+      function (th) {
+        if (th.textContent === name) { th.click(); if (desc) { th.click(); } }
+      });
   }
 })();
 """
@@ -115,8 +139,9 @@ def report(
     plots: bool = True,
     metric: str | None = None,
     held_out: tuple[Any, Any] | None = None,
+    refresh: float | None = None,
 ) -> Path:
-    """Write one self-contained HTML page describing a fitted search.
+    """Write one self-contained HTML page describing a fitted or running search.
 
     The page has four sections: a summary (estimator, searcher, budget, best
     score and parameters, time, and the held-out score when ``held_out`` is
@@ -126,12 +151,20 @@ def report(
     coordinates, one-parameter slices, and the halving iterations for
     halving searches). No external file or network resource is referenced.
 
+    Given the :class:`~skhypertune.callbacks.SearchState` a callback receives
+    instead of a fitted search, the page shows the candidates evaluated so
+    far, under a status line saying how far the search is (see
+    :class:`~skhypertune.callbacks.LiveReport`, which rewrites it after every
+    batch).
+
     Parameters
     ----------
-    search : fitted search
-        A skhypertune search or any scikit-learn ``BaseSearchCV``.
+    search : fitted search or SearchState
+        A skhypertune search or any scikit-learn ``BaseSearchCV``, fitted; or
+        the state of a skhypertune search still running.
     path : str or path-like, default="report.html"
-        Where to write the page (overwritten).
+        Where to write the page. It is replaced atomically: the page is
+        written to a temporary file beside it, then moved over it.
     title : str, default=None
         Page title; built from the searcher and estimator names when None.
     compare : sequence of fitted searches, default=()
@@ -151,7 +184,11 @@ def report(
         Data the searches did not see. The summary and the comparison table
         then give each search's ``score(X_test, y_test)``: its refitted best
         estimator scored with the search's scoring ("n/a" for a search
-        without a refitted estimator).
+        without a refitted estimator, or one still running).
+    refresh : float, default=None
+        Seconds after which a browser showing the page reloads it (an HTML
+        meta refresh), for a page rewritten while a search runs. None: the
+        page never reloads itself.
 
     Returns
     -------
@@ -175,19 +212,15 @@ def report(
     >>> "GridSearchCV" in page and "http://" not in page
     True
     """
-    if not hasattr(search, "cv_results_"):
-        raise TypeError(
-            "report() needs a fitted search (an object with cv_results_), got "
-            f"{type(search).__name__}."
-        )
-    searches = [search, *compare]
+    target = _as_reportable(search)
+    searches = [target, *compare]
     for other in compare:
         if not hasattr(other, "cv_results_"):
             raise TypeError(
                 f"compare must hold fitted searches, got {type(other).__name__}."
             )
     if labels is None:
-        labels = [type(s).__name__ for s in searches]
+        labels = [_searcher_name(s) for s in searches]
     elif len(labels) != len(searches):
         raise ValueError(
             f"Got {len(labels)} labels for {len(searches)} searches "
@@ -197,28 +230,158 @@ def report(
         isinstance(held_out, (str, bytes)) or len(held_out) != 2
     ):
         raise ValueError("held_out must be a pair (X_test, y_test).")
-    metric = _metric(search, metric)
-    results = search.cv_results_
-    title = title or f"{type(search).__name__} on {_estimator_name(search.estimator)}"
+    if refresh is not None and (
+        isinstance(refresh, bool) or not isinstance(refresh, Real) or not refresh > 0
+    ):
+        raise ValueError(
+            f"refresh must be a positive number of seconds or None, got {refresh!r}."
+        )
+    metric = _metric(target, metric)
+    results = target.cv_results_
+    title = title or (
+        f"{_searcher_name(target)} on {_estimator_name(target.estimator)}"
+    )
     body = [
-        _summary(search, results, metric, searches, labels, notes, held_out),
+        _status(target, refresh),
+        _summary(target, results, metric, searches, labels, notes, held_out),
         _leaderboard(results, metric),
-        _importance_section(*_importances(search, metric)),
-        _plots_section(search, searches, labels, metric) if plots else "",
+        _importance_section(*_importances(target, metric)),
+        _plots_section(target, searches, labels, metric) if plots else "",
     ]
-    generated = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    stamp = "%Y-%m-%d %H:%M:%S" if isinstance(target, _Running) else "%Y-%m-%d %H:%M"
+    generated = _dt.datetime.now().strftime(stamp)
+    reload = f'<meta http-equiv="refresh" content="{refresh:g}">\n' if refresh else ""
     page = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f"<header><h1>{_e(title)}</h1><p>skhypertune report, generated "
+        f"{reload}<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n"
+        f"<body>\n<header><h1>{_e(title)}</h1><p>skhypertune report, generated "
         f"{_e(generated)}</p></header>\n<main>\n"
         + "\n".join(b for b in body if b)
         + f"\n</main>\n<script>{_JS}</script>\n</body>\n</html>\n"
     )
-    out = Path(path)
-    out.write_text(page, encoding="utf-8")
-    return out
+    return _write_atomically(Path(path), page)
+
+
+class _Running:
+    """A running search as the report reads a fitted one.
+
+    Built from a :class:`SearchState`: the search's constructor parameters
+    (``estimator``, ``scoring``, ``param_distributions``...) as attributes, the
+    results so far as ``cv_results_`` and ``search_history_``, and nothing a
+    fit sets (no ``best_estimator_``, ``refit_time_``...). The running search
+    may still hold the fitted attributes of an earlier fit (``warm_start``),
+    which is why they are not read from it.
+    """
+
+    def __init__(self, state: SearchState, ended: str | None = None):
+        search = state.estimator
+        if not hasattr(search, "get_params") or "params" not in state.cv_results:
+            raise TypeError(
+                "report() needs the SearchState of a search (its estimator a "
+                "search and cv_results its results so far)."
+            )
+        self.__dict__.update(search.get_params(deep=False))
+        results = dict(state.cv_results)
+        columns = getattr(search, "_history_columns", ())
+        self.search_history_ = {
+            k: np.asarray(results.pop(k)) for k in columns if k in results
+        }
+        self.cv_results_ = results
+        self.state = state
+        #: Why the search ended after this state, when it did not end well.
+        self.ended = ended
+        self.searcher = type(search).__name__
+        self.n_splits_ = _n_split_columns(results) or None
+        from ._search import BaseHyperSearchCV
+
+        # The space weights the importances, as for a fitted search.
+        self.space = (
+            search.param_distributions
+            if isinstance(search, BaseHyperSearchCV)
+            else None
+        )
+
+
+def _as_reportable(search: Any) -> Any:
+    if isinstance(search, SearchState):
+        return _Running(search)
+    if not hasattr(search, "cv_results_"):
+        raise TypeError(
+            "report() needs a fitted search (an object with cv_results_) or "
+            f"the SearchState of a running one, got {type(search).__name__}."
+        )
+    return search
+
+
+def _searcher_name(search: Any) -> str:
+    return search.searcher if isinstance(search, _Running) else type(search).__name__
+
+
+def _n_split_columns(results: Mapping) -> int:
+    """Number of CV splits, from the ``split<i>_test_*`` columns."""
+    found = {m.group(1) for k in results if (m := re.match(r"split(\d+)_test_", k))}
+    return len(found)
+
+
+def _status(search: Any, refresh: float | None) -> str:
+    """The status line of a page drawn while the search runs ("" otherwise)."""
+    if not isinstance(search, _Running):
+        return ""
+    state = search.state
+    n_rows = len(search.cv_results_["params"])
+    done = state.n_evaluated >= state.n_iter or search.ended is not None
+    if search.ended is not None:
+        text = (
+            f"The search stopped after batch {state.batch}: {search.ended}. "
+            f"{state.n_evaluated} of {state.n_iter} candidates were evaluated "
+            f"({state.elapsed:.1f} s)"
+        )
+    elif done:
+        text = f"All {state.n_evaluated} candidates of the budget evaluated"
+    else:
+        text = (
+            f"Search running: {state.n_evaluated} of {state.n_iter} candidates "
+            "evaluated"
+        )
+    if search.ended is None:
+        text += f" after batch {state.batch} ({state.elapsed:.1f} s)"
+    if math.isfinite(state.best_score):
+        text += f", best score so far {_fmt(state.best_score)}"
+    text += "."
+    if state.n_evaluated > n_rows:
+        earlier = state.n_evaluated - n_rows
+        text += (
+            f" {earlier} of them come from an earlier fit (warm start or "
+            "checkpoint); the page lists the candidates of this fit."
+        )
+    if refresh:
+        text += f" This page reloads itself every {refresh:g} s."
+    elif not done:
+        text += " A snapshot: the search may have gone on since."
+    cls = "status done" if done else "status running"
+    return f'<p id="status" class="{cls}">{_e(text)}</p>'
+
+
+def _write_atomically(path: Path, text: str) -> Path:
+    """Write ``text`` to a temporary file beside ``path``, then move it there."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        # mkstemp makes the file private (0600); give it the mode of the page
+        # it replaces, or the usual 0644.
+        try:
+            mode = path.stat().st_mode & 0o777
+        except OSError:
+            mode = 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
 
 
 # -- pieces -------------------------------------------------------------------
@@ -292,7 +455,7 @@ def _summary(search, results, metric, searches, labels, notes, held_out) -> str:
     fit_time = _total_time(results, n_splits)
     best = _best_index(search, metric)
     rows = [
-        ("searcher", f"<code>{_e(type(search).__name__)}</code>"),
+        ("searcher", f"<code>{_e(_searcher_name(search))}</code>"),
         ("estimator", f"<code>{_e(_short_repr(search.estimator))}</code>"),
         ("scoring", _e(_scoring_name(search, metric))),
         ("cross-validation", _e(f"{n_splits} splits" if n_splits else "n/a")),
@@ -489,12 +652,16 @@ def _importances(search: Any, metric: str):
     # here are the numbers it (and the command line) shows.
     seed = getattr(search, "random_state", None)
     seed = seed if isinstance(seed, int) else 0
+    source, space = search, None
+    if isinstance(search, _Running):
+        source, space = search.cv_results_, search.space
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             shares = param_importances(
-                search,
+                source,
                 metric=metric,
+                param_distributions=space,
                 interactions=True,
                 normalize=False,
                 random_state=seed,

@@ -3,19 +3,30 @@
 A callback is any callable taking a :class:`SearchState`. It is called after
 every batch of candidates; returning ``True`` (or raising ``StopIteration``)
 stops the search cleanly, and the search then refits on what it has.
+
+Besides the stopping rules, :class:`LiveReport` keeps an HTML report of the
+running search up to date.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["NoImprovement", "SearchState", "TargetScore", "TimeBudget"]
+__all__ = [
+    "LiveReport",
+    "NoImprovement",
+    "SearchState",
+    "TargetScore",
+    "TimeBudget",
+]
 
 
 @dataclass(frozen=True)
@@ -184,3 +195,192 @@ class TargetScore:
 
     def __call__(self, state: SearchState) -> bool:
         return bool(np.isfinite(state.best_score) and state.best_score >= self.score)
+
+
+class LiveReport:
+    """Keep an HTML report of the running search, rewritten after every batch.
+
+    The page is :func:`skhypertune.report`'s, drawn from the results so far,
+    with a status line (candidates evaluated, batch, time, best score) and an
+    HTML meta refresh, so a browser showing it reloads it every ``refresh``
+    seconds and follows the search. Each page replaces the last atomically (a
+    temporary file, then ``os.replace``): a reload never reads half a page.
+    The page written after the batch that spends the budget does not reload.
+
+    A callback only sees batches, not the end of the fit. Call
+    :meth:`finish` after ``fit`` (or use the callback as a context manager
+    around it) to write the final report: the fitted search's full page,
+    refit time included, and no reload even when a callback or ``max_time``
+    stopped the search early.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The HTML file to write (its folder must exist).
+    every : int, default=1
+        Write the page after every ``every``-th batch (and always after the
+        batch that spends the budget).
+    refresh : float, default=3.0
+        Seconds between two reloads of the page by the browser while the
+        search runs.
+    plots : bool, default=True
+        Draw the plots (needs matplotlib). They take about a second per
+        page; with batches faster than that, set ``plots=False`` or a larger
+        ``every``.
+    title, notes, metric : optional
+        As for :func:`skhypertune.report`.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The file written.
+    n_written_ : int
+        Pages written so far (the final one included).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from skhypertune import BayesSearchCV
+    >>> from skhypertune.callbacks import LiveReport
+    >>> X, y = load_iris(return_X_y=True)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "search.html"
+    >>> with LiveReport(path, plots=False) as live:
+    ...     search = BayesSearchCV(
+    ...         DecisionTreeClassifier(random_state=0), {"max_depth": [1, 2, 4, 8]},
+    ...         n_iter=4, n_points=2, callbacks=[live], random_state=0,
+    ...     ).fit(X, y)
+    >>> live.n_written_  # two batches, then the final report
+    3
+    >>> 'http-equiv="refresh"' in path.read_text()
+    False
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        every: int = 1,
+        refresh: float = 3.0,
+        plots: bool = True,
+        title: str | None = None,
+        notes: Mapping[str, Any] | None = None,
+        metric: str | None = None,
+    ):
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(
+                f"path must be a file path (str or path-like), got {path!r}."
+            )
+        out = Path(path)
+        if not str(path).strip() or out.is_dir():
+            raise ValueError(f"path must be a file path, got {str(path)!r}.")
+        if not out.parent.is_dir():
+            raise ValueError(
+                f"path {str(path)!r}: its folder {str(out.parent)!r} does not exist."
+            )
+        if isinstance(every, bool) or not isinstance(every, Integral):
+            raise TypeError(f"every must be an integer, got {every!r}.")
+        if every < 1:
+            raise ValueError(f"every must be a positive integer, got {every!r}.")
+        if isinstance(refresh, bool) or not isinstance(refresh, Real):
+            raise TypeError(f"refresh must be a number of seconds, got {refresh!r}.")
+        if not refresh > 0:
+            raise ValueError(f"refresh must be a positive number, got {refresh!r}.")
+        if not isinstance(plots, bool):
+            raise TypeError(f"plots must be True or False, got {plots!r}.")
+        if title is not None and not isinstance(title, str):
+            raise TypeError(f"title must be a string or None, got {title!r}.")
+        if notes is not None and not isinstance(notes, Mapping):
+            raise TypeError(f"notes must be a mapping or None, got {notes!r}.")
+        if metric is not None and not isinstance(metric, str):
+            raise TypeError(f"metric must be a string or None, got {metric!r}.")
+        self.path = out
+        self.every = every
+        self.refresh = refresh
+        self.plots = plots
+        self.title = title
+        self.notes = notes
+        self.metric = metric
+        self.n_written_ = 0
+        self._n_calls = 0
+        self._state: SearchState | None = None
+
+    def __call__(self, state: SearchState) -> bool:
+        from ._report import report
+
+        self._state = state
+        self._n_calls += 1
+        spent = state.n_evaluated >= state.n_iter
+        if spent or self._n_calls % self.every == 0:
+            report(
+                state,
+                self.path,
+                refresh=None if spent else self.refresh,
+                **self._report_kwargs(),
+            )
+            self.n_written_ += 1
+        return False
+
+    def finish(self, search: Any = None, **kwargs: Any) -> Path:
+        """Write the final report of the fitted search, which does not reload.
+
+        Parameters
+        ----------
+        search : fitted search, default=None
+            The search; by default the one this callback last saw.
+        **kwargs
+            More arguments of :func:`skhypertune.report` (``held_out``,
+            ``compare``, ``labels``...).
+
+        Returns
+        -------
+        path : pathlib.Path
+            The file written.
+        """
+        from ._report import report
+
+        if search is None:
+            if self._state is None:
+                raise ValueError(
+                    "finish() needs the fitted search: this LiveReport has not "
+                    "seen one yet (pass it, or use the callback in a fit first)."
+                )
+            search = self._state.estimator
+        out = report(search, self.path, **{**self._report_kwargs(), **kwargs})
+        self.n_written_ += 1
+        return out
+
+    def _report_kwargs(self) -> dict:
+        return {
+            "title": self.title,
+            "notes": self.notes,
+            "plots": self.plots,
+            "metric": self.metric,
+        }
+
+    def __enter__(self) -> LiveReport:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        state = self._state
+        if state is None:
+            return
+        if exc_type is None:
+            if hasattr(state.estimator, "cv_results_"):
+                self.finish()
+            return
+        # The fit failed: the last page must not go on reloading as if the
+        # search were running.
+        from ._report import _Running, report
+
+        reason = f"{exc_type.__name__}: {exc}" if str(exc) else exc_type.__name__
+        report(_Running(state, ended=reason), self.path, **self._report_kwargs())
+        self.n_written_ += 1
+
+    def __getstate__(self) -> dict:
+        # scikit-learn may pickle the running search (callbacks included) for
+        # its workers; the last state holds that search and its results.
+        state = dict(self.__dict__)
+        state["_state"] = None
+        return state

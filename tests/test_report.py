@@ -5,6 +5,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from scipy.stats import loguniform, randint
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
@@ -335,6 +336,333 @@ def test_errors_and_the_package_level_function(tmp_path, searches):
     assert out.exists()
 
 
+# -- pages of a running search (SearchState, LiveReport) --------------------------
+def _rows(text):
+    """Candidate index of each leaderboard row, in page order."""
+    body = _section(text, "leaderboard").split("<tbody>")[1]
+    return [int(i) for i in re.findall(r"<tr[^>]*><td[^>]*>(\d+)</td>", body)]
+
+
+def _refresh(text):
+    match = re.search(r'<meta http-equiv="refresh" content="([^"]+)">', text)
+    return match and float(match.group(1))
+
+
+def _status(text):
+    match = re.search(r'<p id="status" class="([^"]+)">(.*?)</p>', text)
+    return match and match.groups()
+
+
+def test_report_of_a_search_state_shows_the_results_so_far(tmp_path, random_search_cls):
+    X, y = _tiny()
+    pages = []
+
+    def snapshot(state):
+        path = tmp_path / f"batch{state.batch}.html"
+        report(state, path, refresh=2.5, plots=False)
+        pages.append((state, path.read_text(encoding="utf-8")))
+
+    search = random_search_cls(
+        SVC(),
+        {"C": loguniform(1e-2, 1e2)},
+        n_iter=6,
+        batch_size=2,
+        cv=2,
+        random_state=0,
+        callbacks=[snapshot],
+    ).fit(X, y)
+    assert len(pages) == 3
+    for b, (state, text) in enumerate(pages):
+        assert _refresh(text) == 2.5
+        assert sorted(_rows(text)) == list(range(2 * (b + 1)))
+        cls, status = _status(text)
+        assert f"after batch {b}" in status and "reloads itself every 2.5 s" in status
+        summary = _section(text, "summary")
+        assert "RandomHyperSearchCV" in summary and "2 splits" in summary
+        assert f"{2 * (b + 1)} candidates evaluated of n_iter=6" in summary
+        assert f"{state.best_score:.6g}" in summary
+        assert "refit time" not in summary  # nothing refitted yet
+        assert "batch" not in _section(text, "leaderboard")
+    assert _status(pages[0][1])[0] == "status running"
+    assert "2 of 6 candidates evaluated" in _status(pages[0][1])[1]
+    assert _status(pages[-1][1])[0] == "status done"
+    assert "All 6 candidates of the budget" in _status(pages[-1][1])[1]
+    # The last state's page has the fitted search's rows and importances.
+    final = report(search, tmp_path / "final.html", plots=False).read_text()
+    assert _rows(final) == _rows(pages[-1][1])
+    assert _section(final, "importances") == _section(pages[-1][1], "importances")
+    assert _refresh(final) is None and _status(final) is None
+
+
+def _tiny():
+    from sklearn.datasets import make_classification
+
+    return make_classification(
+        n_samples=60, n_features=5, n_informative=3, random_state=0
+    )
+
+
+def test_state_pages_with_plots_and_a_snapshot_without_refresh(
+    tmp_path, random_search_cls
+):
+    pytest.importorskip("matplotlib")
+    X, y = _tiny()
+    seen = {}
+
+    def snapshot(state):
+        if state.batch == 1:
+            seen["text"] = report(state, tmp_path / "s.html").read_text()
+
+    random_search_cls(
+        SVC(),
+        SPACE,
+        n_iter=8,
+        batch_size=4,
+        cv=2,
+        random_state=0,
+        callbacks=[snapshot],
+    ).fit(X, y)
+    text = seen["text"]
+    assert _refresh(text) is None
+    assert _status(text)[0] == "status done"
+    assert _section(text, "plots").count("<svg") == 3
+
+
+def test_state_page_of_a_warm_started_fit_says_what_it_lists(
+    tmp_path, random_search_cls
+):
+    X, y = _tiny()
+    pages = []
+    search = random_search_cls(
+        SVC(),
+        {"C": loguniform(1e-2, 1e2)},
+        n_iter=4,
+        batch_size=2,
+        cv=2,
+        random_state=0,
+        warm_start=True,
+    ).fit(X, y)
+    search.set_params(
+        n_iter=6,
+        callbacks=[
+            lambda s: pages.append(
+                report(s, tmp_path / "w.html", plots=False).read_text()
+            )
+        ],
+    ).fit(X, y)
+    (text,) = pages
+    assert _rows(text) == [0, 1]  # the rows of this fit
+    assert "4 of them come from an earlier fit" in _status(text)[1]
+
+
+def test_report_rejects_other_objects_and_a_bad_refresh(tmp_path, searches):
+    from skhypertune.callbacks import SearchState
+
+    state = SearchState(
+        estimator=None,
+        n_evaluated=0,
+        n_iter=1,
+        batch=0,
+        elapsed=0.0,
+        params=(),
+        scores=np.empty(0),
+        best_index=None,
+        best_score=float("nan"),
+        best_params=None,
+        cv_results={},
+    )
+    with pytest.raises(TypeError, match="SearchState of a search"):
+        report(state, tmp_path / "x.html")
+    with pytest.raises(TypeError, match="or the SearchState of a running one"):
+        report({"params": []}, tmp_path / "x.html")
+    for bad in (0, -1, "3", True):
+        with pytest.raises(ValueError, match="refresh must be a positive number"):
+            report(searches[0], tmp_path / "x.html", refresh=bad)
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_pages_are_replaced_atomically(tmp_path, searches, monkeypatch):
+    path = tmp_path / "r.html"
+    path.write_text("old page")
+    path.chmod(0o640)
+    moves = []
+    real_replace = os.replace
+
+    def replace(src, dst):
+        # The new page is complete before it takes the old one's place.
+        assert Path(src).parent == tmp_path and Path(src).read_text().endswith(
+            "</html>\n"
+        )
+        moves.append(Path(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    report(searches[0], path, plots=False)
+    assert moves == [path] and os.listdir(tmp_path) == ["r.html"]
+    assert path.stat().st_mode & 0o777 == 0o640  # the mode of the page replaced
+
+    def fail(src, dst):
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(os, "replace", fail)
+    before = path.read_text()
+    with pytest.raises(PermissionError):
+        report(searches[0], path, plots=False)
+    assert path.read_text() == before and os.listdir(tmp_path) == ["r.html"]
+    monkeypatch.undo()
+    report(searches[0], tmp_path / "new.html", plots=False)
+    assert (tmp_path / "new.html").stat().st_mode & 0o777 == 0o644
+    with pytest.raises(OSError):
+        report(searches[0], tmp_path / "missing" / "x.html", plots=False)
+
+
+# -- LiveReport ---------------------------------------------------------------------
+def _live_search(random_search_cls, callbacks, **kw):
+    params = dict(n_iter=6, batch_size=2, cv=2, random_state=0)
+    params.update(kw)
+    return random_search_cls(
+        DecisionTreeClassifier(random_state=0),
+        {"max_depth": randint(1, 20)},
+        callbacks=callbacks,
+        **params,
+    )
+
+
+def test_live_report_rewrites_the_page_after_every_batch(tmp_path, random_search_cls):
+    from skhypertune.callbacks import LiveReport
+
+    X, y = _tiny()
+    path = tmp_path / "live.html"
+    live = LiveReport(path, refresh=4, plots=False, title="tuning", notes={"who": "me"})
+    seen = []
+
+    def read(state):  # runs after LiveReport, so sees the page it just wrote
+        seen.append((state.n_evaluated, path.read_text(encoding="utf-8")))
+
+    search = _live_search(random_search_cls, [live, read]).fit(X, y)
+    assert [n for n, _ in seen] == [2, 4, 6]
+    for n, text in seen:
+        assert sorted(_rows(text)) == list(range(n))
+        assert "<title>tuning</title>" in text and "<th>who</th>" in text
+    assert [_refresh(t) for _, t in seen] == [4, 4, None]  # budget spent: done
+    assert live.n_written_ == 3
+    out = live.finish()
+    assert out == path and live.n_written_ == 4
+    final = path.read_text(encoding="utf-8")
+    assert _refresh(final) is None and _status(final) is None
+    assert "refit time" in _section(final, "summary")
+    # The final page is the fitted search's report.
+    same = report(
+        search, tmp_path / "same.html", plots=False, title="tuning", notes={"who": "me"}
+    ).read_text(encoding="utf-8")
+    stamp = re.compile(r"generated [^<]*")
+    assert stamp.sub("", final) == stamp.sub("", same)
+    assert _rows(final) == _rows(seen[-1][1])
+
+
+def test_live_report_every_and_early_stop(tmp_path, random_search_cls):
+    from skhypertune.callbacks import LiveReport
+
+    X, y = _tiny()
+    path = tmp_path / "live.html"
+    batches = []
+    live = LiveReport(path, every=2, plots=False)
+
+    def record(state):
+        batches.append(
+            (state.batch, _refresh(path.read_text()) if path.exists() else "-")
+        )
+        return state.batch == 2  # stop after three batches of a budget of five
+
+    with live:
+        _live_search(random_search_cls, [live, record], n_iter=10).fit(X, y)
+    # Written after the 2nd batch only; the context manager wrote the final page.
+    assert batches == [(0, "-"), (1, 3.0), (2, 3.0)]
+    assert live.n_written_ == 2
+    assert _refresh(path.read_text()) is None and _status(path.read_text()) is None
+
+
+def test_live_report_marks_a_failed_fit(tmp_path, random_search_cls):
+    from skhypertune.callbacks import LiveReport
+
+    X, y = _tiny()
+    path = tmp_path / "live.html"
+
+    def crash(state):
+        if state.batch == 1:
+            raise RuntimeError("simulated crash")
+
+    with (
+        pytest.raises(RuntimeError, match="simulated"),
+        LiveReport(path, plots=False) as live,
+    ):
+        _live_search(random_search_cls, [live, crash]).fit(X, y)
+    text = path.read_text()
+    assert _refresh(text) is None
+    cls, status = _status(text)
+    assert cls == "status done"
+    assert "stopped after batch 1: RuntimeError: simulated crash" in status
+    assert sorted(_rows(text)) == [0, 1, 2, 3]
+    # Nothing seen, nothing written; and finish() needs a search then.
+    with LiveReport(tmp_path / "none.html"):
+        pass
+    assert not (tmp_path / "none.html").exists()
+    with pytest.raises(ValueError, match="has not seen one"):
+        LiveReport(tmp_path / "none.html").finish()
+
+
+def test_live_report_on_a_halving_search(tmp_path):
+    from skhypertune import HalvingRandomSearchCV
+    from skhypertune.callbacks import LiveReport
+
+    X, y = _tiny()
+    path = tmp_path / "h.html"
+    pages = []
+    live = LiveReport(path, plots=False)
+    HalvingRandomSearchCV(
+        DecisionTreeClassifier(random_state=0),
+        {"max_depth": randint(1, 6)},
+        n_candidates=6,
+        factor=2,
+        min_resources=20,
+        cv=2,
+        random_state=0,
+        callbacks=[live, lambda s: pages.append(path.read_text())],
+    ).fit(X, y)
+    assert len(pages) >= 2
+    assert "<th>iter</th>" in pages[0] and "<th>n_resources</th>" in pages[0]
+    assert len(_rows(pages[0])) == 6 and _refresh(pages[0]) == 3.0
+
+
+def test_live_report_validates_its_parameters(tmp_path):
+    import pickle
+
+    from skhypertune.callbacks import LiveReport
+
+    with pytest.raises(TypeError, match="path must be a file path"):
+        LiveReport(3)
+    with pytest.raises(ValueError, match="path must be a file path"):
+        LiveReport(tmp_path)
+    with pytest.raises(ValueError, match="folder .* does not exist"):
+        LiveReport(tmp_path / "missing" / "r.html")
+    for kwargs, error, message in [
+        ({"every": 0}, ValueError, "every must be a positive integer"),
+        ({"every": 1.5}, TypeError, "every must be an integer"),
+        ({"refresh": 0}, ValueError, "refresh must be a positive number"),
+        ({"refresh": "3"}, TypeError, "refresh must be a number"),
+        ({"plots": 1}, TypeError, "plots must be True or False"),
+        ({"title": 1}, TypeError, "title must be a string"),
+        ({"notes": [1]}, TypeError, "notes must be a mapping"),
+        ({"metric": 1}, TypeError, "metric must be a string"),
+    ]:
+        with pytest.raises(error, match=message):
+            LiveReport(tmp_path / "r.html", **kwargs)
+    live = LiveReport(str(tmp_path / "r.html"), every=2)
+    live._state = object()  # what a fit leaves; not pickled with the search
+    assert pickle.loads(pickle.dumps(live))._state is None
+    assert live.path == tmp_path / "r.html"
+
+
 # -- headless Chromium -------------------------------------------------------------
 # The docs' render check knows how to find and drive headless Chromium.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "docs"))
@@ -395,3 +723,67 @@ def test_report_renders_in_headless_chromium(page, tmp_path):
     gray = image[..., :3].mean(axis=2)
     assert gray.std() > 0.05  # not a blank page
     assert (gray < 0.9).mean() > 0.02  # text, tables and plots drawn
+
+
+@needs_chromium
+@pytest.mark.slow
+def test_live_report_in_chromium_while_the_search_runs(tmp_path, random_search_cls):
+    # The browser loads the page while the search is still fitting (held
+    # after its second batch until the browser is done): the page shows the
+    # first batches' rows, says the search is running and reloads itself.
+    import threading
+
+    from skhypertune.callbacks import LiveReport
+
+    X, y = _tiny()
+    path = tmp_path / "live.html"
+    live = LiveReport(path, refresh=2, plots=False)
+    written, browsed = threading.Event(), threading.Event()
+
+    def hold(state):
+        if state.batch == 1:
+            written.set()
+            assert browsed.wait(120), "the browser did not load the page"
+
+    search = random_search_cls(
+        DecisionTreeClassifier(random_state=0),
+        {"max_depth": randint(1, 40)},
+        n_iter=30,
+        batch_size=2,
+        cv=2,
+        random_state=0,
+        callbacks=[live, hold],
+    )
+    errors = []
+
+    def fit():
+        try:
+            search.fit(X, y)
+        except Exception as exc:  # pragma: no cover - shown by the assert
+            errors.append(exc)
+
+    worker = threading.Thread(target=fit, daemon=True)
+    worker.start()
+    try:
+        assert written.wait(60), "no page after the second batch"
+        # Dump the page before its first reload (headless Chromium waits
+        # for the end of the virtual time budget, which a reload restarts).
+        dom, console = _chromium(
+            path.as_uri(), tmp_path, "--virtual-time-budget=1000", "--dump-dom"
+        )
+        fit_ended = not worker.is_alive()
+    finally:
+        browsed.set()
+        worker.join(60)
+    assert not errors and not fit_ended
+    assert console == []
+    assert "Search running: 4 of 30 candidates evaluated after batch 1" in dom
+    assert "reloads itself every 2 s" in dom
+    assert re.search(r'<meta http-equiv="refresh" content="2">', dom)
+    assert sorted(_rows(dom)) == [0, 1, 2, 3]
+    # The final page, once the fit is over, no longer reloads. (Opened sorted
+    # by candidate, descending, as the address of a sorted page says.)
+    live.finish(search)
+    dom, console = _chromium(path.as_uri() + "#sort=%23&desc", tmp_path, "--dump-dom")
+    assert console == [] and 'http-equiv="refresh"' not in dom
+    assert 'id="status"' not in dom and _rows(dom) == list(range(29, -1, -1))
