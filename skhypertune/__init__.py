@@ -18,8 +18,10 @@ _PUBLIC = {
     "HalvingRandomSearchCV": "skhypertune.halving",
     "HyperbandSearchCV": "skhypertune.halving",
     "SearchSpace": "skhypertune.space",
+    "narrow": "skhypertune.narrowing",
     "param_importances": "skhypertune.importance",
     "report": "skhypertune._report",
+    "suggest_space": "skhypertune.narrowing",
 }
 
 __all__ = sorted(_PUBLIC) + ["__version__"]
