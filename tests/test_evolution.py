@@ -109,6 +109,9 @@ def test_constructor_stores_parameters_unchanged():
     assert s.get_params()["elitism"] == 7
 
 
+# The space searches LogisticRegression's penalty, deprecated since 1.8.
+@pytest.mark.filterwarnings("ignore:'penalty' was deprecated:FutureWarning")
+@pytest.mark.filterwarnings("ignore:Inconsistent values. penalty:UserWarning")
 def test_same_results_with_one_or_two_jobs(tiny_classification):
     X, y = tiny_classification
     space = {

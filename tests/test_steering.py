@@ -252,6 +252,8 @@ def test_some_failures_continue_and_are_told_as_nan(make, monkeypatch):
     np.testing.assert_array_equal(np.isnan(told_scores), xs > 0.6)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.FitFailedWarning")
+@pytest.mark.filterwarnings("ignore:One or more of the (test|train) scores:UserWarning")
 @pytest.mark.parametrize(
     "kind",
     ["bayes", "evolution"],
@@ -321,6 +323,8 @@ def test_error_score_raise_raises_the_estimator_error(make):
     assert len(Bowl.fits) == 1  # the very first fit raised, nothing after it
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.FitFailedWarning")
+@pytest.mark.filterwarnings("ignore:One or more of the (test|train) scores:UserWarning")
 def test_infinite_scores_are_failures(make, monkeypatch):
     search = make(Bowl(inf_above=0.7), {"x": uniform(0, 1)}, n_iter=16, random_state=0)
     told = _spy_strategy(monkeypatch, search)
