@@ -4,9 +4,10 @@ Loaded with ``-p swap_plugin`` before any test module is imported, it puts
 the class named by ``SKH_SWAP`` where the tests import scikit-learn's
 (``sklearn.model_selection.RandomizedSearchCV`` for the model-guided
 searches, ``HalvingRandomSearchCV`` and ``HalvingGridSearchCV`` for ours),
-so every test that builds the scikit-learn class builds ours. It records which tests actually construct
-or fit the swapped class: a test that never touches it says nothing about
-us and is reported as not exercised. Outcomes go to ``SKH_SWAP_OUT`` (JSON).
+so every test that builds the scikit-learn class builds ours. It records
+which tests actually construct or fit the swapped class: a test that never
+touches it says nothing about us and is reported as not exercised. Outcomes
+go to ``SKH_SWAP_OUT`` (JSON).
 """
 
 from __future__ import annotations
