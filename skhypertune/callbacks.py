@@ -5,7 +5,9 @@ every batch of candidates; returning ``True`` (or raising ``StopIteration``)
 stops the search cleanly, and the search then refits on what it has.
 
 Besides the stopping rules, :class:`LiveReport` keeps an HTML report of the
-running search up to date.
+running search up to date, and :class:`MLflowLogger` (defined in
+:mod:`skhypertune.tracking`, needs the ``mlflow`` extra) logs every candidate
+to MLflow.
 """
 
 from __future__ import annotations
@@ -16,17 +18,31 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from .tracking import MLflowLogger
+
 __all__ = [
     "LiveReport",
+    "MLflowLogger",
     "NoImprovement",
     "SearchState",
     "TargetScore",
     "TimeBudget",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # MLflowLogger lives with the MLflow code; reaching it from here imports
+    # neither that module nor MLflow until it is used.
+    if name == "MLflowLogger":
+        from .tracking import MLflowLogger
+
+        return MLflowLogger
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
