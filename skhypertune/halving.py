@@ -36,6 +36,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples
 
 from . import _sklearn_compat as compat
+from . import checkpoint as _checkpoint
 from ._search import (
     BaseHyperSearchCV,
     _concat_results,
@@ -388,39 +389,62 @@ class _BaseHalving(BaseHyperSearchCV):
             return U
         return self._propose(strategy, [], seen, n, rng)
 
-    # -- checkpoint ---------------------------------------------------------
+    # -- checkpoint and warm start ---------------------------------------------
     # A halving search cannot simply tell a strategy what a checkpoint holds:
-    # which candidates reach a rung depends on the rungs before. With an int
-    # random_state it draws the same candidates again, so a resumed fit replays
-    # the stored rungs in order (no fitting) and goes on live from the first
-    # candidate the checkpoint does not hold.
+    # which candidates reach a rung depends on the rungs before. With the same
+    # random stream it draws the same candidates again, so a resumed (or
+    # warm-started) fit replays the stored rungs in order (no fitting) and goes
+    # on live from the first candidate the stored results do not hold.
     @contextlib.contextmanager
     def _checkpoint_replay(self, evaluate_candidates):
         """The checkpoint open for one run; what it answered ends in cv_results_."""
-        ckpt = self._checkpoint = self._open_checkpoint()
-        self._stored = ckpt.results if ckpt is not None and ckpt.n_records else None
-        self._stored_points = ckpt.points if ckpt is not None else None
+        self._checkpoint = None
+        self._rung_points: list = []  # the points of every row, rung by rung
         self._replayed_params: list = []
         self._live = None  # the dict evaluate_candidates returned last
         self._last_call = None
         try:
+            self._checkpoint = self._open_checkpoint()
+            stored, points = self._earlier_evaluations()
+            self._stored = stored if len(points) else None
+            self._stored_points = points
             yield
             self._merge_replayed(evaluate_candidates)
             if self._live is not None:
                 self._split_history(self._live)
+            self._remember_run()
         finally:
-            if ckpt is not None:
-                ckpt.close()
+            if self._checkpoint is not None:
+                self._checkpoint.close()
             for name in (
                 "_checkpoint",
                 "_stored",
                 "_stored_points",
+                "_replay_mismatch",
+                "_rung_points",
                 "_live",
                 "_last_call",
                 "_replayed_params",
+                "_warm_seed",
+                "_run_seed",
                 "_format_cache",  # BaseHyperSearchCV's, for this fit only
             ):
                 self.__dict__.pop(name, None)
+
+    def _earlier_evaluations(self) -> tuple[dict | None, np.ndarray]:
+        """Results and points to replay, in evaluation order: the checkpoint's."""
+        ckpt = self._checkpoint
+        if ckpt is not None and ckpt.n_records:
+            self._replay_mismatch = (
+                f"checkpoint {ckpt.path!r} holds other candidates than this "
+                "search draws (was it written by another version of "
+                "skhypertune?); delete it or pass another path."
+            )
+            return ckpt.results, ckpt.points
+        return None, np.empty((0, 0))
+
+    def _remember_run(self) -> None:
+        """Keep what a later fit needs to continue this one (warm start)."""
 
     def _replayed(self) -> dict:
         """The candidates answered from the checkpoint, as cv_results_ columns."""
@@ -449,12 +473,9 @@ class _BaseHalving(BaseHyperSearchCV):
                 for c, v in more.items()
             )
             if not same:
-                raise ValueError(
-                    f"checkpoint {self._checkpoint.path!r} holds other candidates "
-                    "than this search draws (was it written by another version "
-                    "of skhypertune?); delete it or pass another path."
-                )
+                raise ValueError(self._replay_mismatch)
             self._replayed_params.extend(candidates[:k])
+        self._rung_points.append(U)
         self._last_call = (candidates, cv, more, kwargs)
         if k == n:
             return self._replayed()
@@ -739,7 +760,8 @@ class HalvingRandomSearchCV(_SuccessiveHalving):
         an int, so the same candidates are drawn) replays the recorded
         iterations without fitting and continues from the first candidate the
         file does not hold; a file written with other settings is refused.
-        See :ref:`checkpoint_resume`.
+        It also finishes a run a callback or ``max_time`` ended. There is no
+        ``warm_start`` (see Notes). See :ref:`checkpoint_resume`.
 
     Attributes
     ----------
@@ -810,6 +832,13 @@ class HalvingRandomSearchCV(_SuccessiveHalving):
     largest resource, so ``best_index_``, ``best_score_`` and
     ``best_params_`` are chosen among them, as in scikit-learn. The
     ``rank_test_score`` column, however, ranks all rows together.
+
+    **Why there is no warm_start.** The iterations are fixed by
+    ``n_candidates`` and the resources: a larger ``n_candidates`` is another
+    schedule from the first iteration on, not more of the same run, and a
+    finished run has nothing left to add. (scikit-learn's class has no
+    ``warm_start`` either.) :class:`HyperbandSearchCV` takes one: more rounds
+    or brackets add to the earlier ones.
 
     Examples
     --------
@@ -1237,13 +1266,23 @@ class HyperbandSearchCV(_BaseHalving):
         Seconds after which no new iteration starts; the iteration running
         when the time is up finishes, and the search ends as if a callback
         had stopped it.
+    warm_start : bool, default=False
+        Fitting again with a larger ``n_rounds`` (or ``n_brackets``) keeps the
+        brackets of the last fit and adds the next ones: the earlier
+        evaluations are replayed from ``cv_results_`` without fitting, the
+        next brackets' model is told all of them, and the result is what one
+        fit with the larger budget gives. Everything else must stay as in the
+        last fit (the earlier brackets must be the first ones planned);
+        otherwise ``fit`` raises a ``ValueError`` before fitting anything.
+        A bracket a callback or ``max_time`` stopped is finished first
+        (callbacks see the replayed iterations too). See :ref:`warm_start`.
     checkpoint : str or path-like, default=None
         JSON-lines file that records every finished iteration as the search
         runs. Fitting again with the same settings (``random_state`` must be
-        an int, so the same candidates are drawn) replays the recorded
-        iterations without fitting and continues from the first candidate the
-        file does not hold; a file written with other settings is refused.
-        See :ref:`checkpoint_resume`.
+        an int, so the same candidates are drawn; ``n_rounds`` may grow)
+        replays the recorded iterations without fitting and continues from
+        the first candidate the file does not hold; a file written with other
+        settings is refused. See :ref:`checkpoint_resume`.
 
     Attributes
     ----------
@@ -1307,6 +1346,7 @@ class HyperbandSearchCV(_BaseHalving):
         "n_rounds": [compat.Interval(Integral, 1, None, closed="left")],
         "sampler": [compat.StrOptions({"random", "bayes"})],
         "random_fraction": [compat.Interval(Real, 0, 1, closed="both")],
+        "warm_start": ["boolean"],
     }
 
     def __init__(
@@ -1333,6 +1373,7 @@ class HyperbandSearchCV(_BaseHalving):
         initial_params=None,
         callbacks=None,
         max_time=None,
+        warm_start=False,
         checkpoint=None,
     ):
         compat.BaseSearchCV.__init__(
@@ -1359,6 +1400,7 @@ class HyperbandSearchCV(_BaseHalving):
         self.initial_params = initial_params
         self.callbacks = callbacks
         self.max_time = max_time
+        self.warm_start = warm_start
         self.checkpoint = checkpoint
 
     def _plan_resources(self, X, y, split_params, min_res, max_res) -> None:
@@ -1394,9 +1436,107 @@ class HyperbandSearchCV(_BaseHalving):
         if failures.n_fits and failures.n_failed == failures.n_fits:
             raise ValueError(failures.all_failed_message())
 
+    # -- checkpoint and warm start ---------------------------------------------
+    def _open_checkpoint(self) -> _checkpoint.Checkpoint | None:
+        # n_rounds is the budget, as n_iter is for the other searches: a file
+        # of fewer rounds holds the first brackets of this fit, one of more
+        # rounds holds them and more (replayed as far as this fit goes).
+        if self.checkpoint is None:
+            return None
+        fingerprint = _checkpoint.settings_fingerprint(self, self._data_digest)
+        del fingerprint["n_rounds"]
+        return _checkpoint.Checkpoint(self.checkpoint, fingerprint, self._space)
+
+    def _earlier_evaluations(self) -> tuple[dict | None, np.ndarray]:
+        """The checkpoint's evaluations, else with ``warm_start`` the last fit's."""
+        if self._checkpoint is not None and self._checkpoint.n_records:
+            return super()._earlier_evaluations()
+        # BaseHyperSearchCV's checks: the space, estimator, cv, scoring,
+        # error_score, return_train_score and number of splits are the same.
+        stored, points = self._previous_evaluations()
+        if stored is None:
+            return None, points
+        self._check_warm_start(stored)
+        self._warm_seed = self._random_seed_
+        self._replay_mismatch = (
+            "warm_start=True but this fit draws other candidates than the last "
+            "one; set warm_start=False to start a new search."
+        )
+        if self._checkpoint is not None:  # warm start into a new checkpoint
+            self._checkpoint.append(points, stored, start=0)
+        return stored, points
+
+    def _check_warm_start(self, stored) -> None:
+        """Refuse a warm start whose earlier brackets would not be replayed."""
+        # The earlier brackets are replayed only if this fit plans and draws
+        # them as the last one did: same settings but for the budget.
+        before = self._settings_fingerprint_
+        now = _checkpoint.settings_fingerprint(self)
+        differ = [
+            name
+            for name in sorted(set(before) | set(now))
+            if name not in ("n_rounds", "n_brackets")
+            and before.get(name) != now.get(name)
+        ]
+        if differ:
+            raise ValueError(
+                f"warm_start=True but {', '.join(differ)} changed since the last "
+                "fit. HyperbandSearchCV continues by replaying the earlier "
+                "brackets, drawn and planned again as before, so only n_rounds "
+                "and n_brackets may grow (n_jobs, verbose, callbacks, max_time "
+                "and checkpoint may change). Set warm_start=False to start a "
+                "new search."
+            )
+        brackets = np.asarray(stored["bracket"], dtype=int)
+        if brackets.max() >= len(self._plans):
+            raise ValueError(
+                f"warm_start=True but this fit plans {len(self._plans)} brackets, "
+                f"fewer than the {brackets.max() + 1} the last fit ran; raise "
+                "n_rounds, or set warm_start=False to start a new search."
+            )
+        iters = np.asarray(stored["iter"], dtype=int)
+        resources = np.asarray(stored["n_resources"], dtype=int)
+        for b, i, r in sorted(set(zip(brackets, iters, resources))):
+            planned = self._plans[b].n_resources
+            if i >= len(planned) or planned[i] != r:
+                raise ValueError(
+                    f"warm_start=True but bracket {b} of the last fit ran "
+                    f"iteration {i} with n_resources={r}, and this fit plans "
+                    f"n_resources={list(planned)} for it: the earlier brackets "
+                    "must stay the first ones planned (n_brackets may grow only "
+                    "with n_rounds=1; a different X changes the resources). Set "
+                    "warm_start=False to start a new search."
+                )
+
+    def _remember_run(self) -> None:
+        # What the next warm-started fit replays and checks (the attributes
+        # BaseHyperSearchCV._previous_evaluations reads, and the seed).
+        self._search_points_ = np.vstack(self._rung_points)
+        self._search_space_repr_ = repr(self.param_distributions)
+        self._settings_fingerprint_ = _checkpoint.settings_fingerprint(self)
+        self._random_seed_ = self._run_seed
+
+    def _random_stream(self) -> np.random.RandomState:
+        """This fit's generator; its seed is kept for a warm start.
+
+        An int ``random_state`` seeds it; otherwise one seed is drawn from
+        ``random_state`` (the global generator for None), so that the
+        estimator's own draws from that generator during the fits cannot
+        change the candidates, and a warm start draws them again.
+        """
+        seed = getattr(self, "_warm_seed", None)
+        if seed is None:
+            if isinstance(self.random_state, Integral):
+                seed = int(self.random_state)
+            else:
+                rng = check_random_state(self.random_state)
+                seed = int(rng.randint(np.iinfo(np.int32).max))
+        self._run_seed = seed
+        return np.random.RandomState(seed)
+
     def _run_brackets(self, evaluate_candidates, callback_ctx):
         space = self._space
-        rng = check_random_state(self.random_state)
+        rng = self._random_stream()
         self._seed = self._subsample_seed(rng)
         search_ctx = compat.search_context(callback_ctx, self)
         self._start_steering()

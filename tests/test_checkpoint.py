@@ -197,6 +197,8 @@ def test_one_fsync_per_batch(random_search_cls, tmp_path, monkeypatch):
     assert len(calls) == 1 + 4  # header, then batches of 2, 2, 2, 1
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.FitFailedWarning")
+@pytest.mark.filterwarnings("ignore:One or more of the (test|train) scores:UserWarning")
 def test_failures_and_all_columns_are_recorded(random_search_cls, tmp_path):
     path = tmp_path / "run.jsonl"
     kw = dict(n_iter=6, return_train_score=True)
@@ -707,3 +709,64 @@ def test_halving_sigkill_mid_run_then_resume(kind, tmp_path, monkeypatch):
     assert set(fitted) == {(p["x"], _trained_on(r)) for p, r in rows} - set(recorded)
     refits = [n for n in resume_log.read_text().split()[1::2] if int(n) == len(X_BIG)]
     assert len(refits) == 1
+
+
+def test_hyperband_checkpoint_of_fewer_rounds_is_continued(tmp_path):
+    """n_rounds is Hyperband's budget: a larger one continues the file."""
+    path = str(tmp_path / "run.jsonl")
+    reference = _halving("hyperband", None, n_brackets=1).fit(X_BIG)
+    _halving("hyperband", path, n_brackets=1).set_params(n_rounds=1).fit(X_BIG)
+    n_stored = len(_records(path)[1])
+    assert n_stored == sum(reference.n_candidates_[0])
+
+    Logged.fits.clear()
+    resumed = _halving("hyperband", path, n_brackets=1).fit(X_BIG)
+    _assert_same_rows(resumed, reference)
+    assert resumed.cv_results_["params"] == reference.cv_results_["params"]
+    n_total = len(reference.cv_results_["params"])
+    assert len(Logged.fits) == (n_total - n_stored) * N_SPLITS + 1
+    # A smaller n_rounds replays the first rounds of a longer file.
+    Logged.fits.clear()
+    shorter = _halving("hyperband", path, n_brackets=1).set_params(n_rounds=1)
+    shorter.fit(X_BIG)
+    assert len(shorter.cv_results_["params"]) == n_stored
+    assert len(Logged.fits) == N_SPLITS + 1
+    # Other settings are still refused.
+    with pytest.raises(ValueError, match="different settings.*n_brackets"):
+        _halving("hyperband", path, n_brackets=2).fit(X_BIG)
+
+
+def test_hyperband_warm_start_into_a_new_checkpoint_writes_the_earlier_results(
+    tmp_path,
+):
+    search = _halving("hyperband", None, n_brackets=1, warm_start=True)
+    search.set_params(n_rounds=1).fit(X_BIG)
+    n_earlier = len(search.cv_results_["params"])
+    path = tmp_path / "later.jsonl"
+    search.set_params(n_rounds=2, checkpoint=str(path)).fit(X_BIG)
+    _, records = _records(path)
+    assert [r["params"] for r in records] == search.cv_results_["params"]
+    assert [r["results"]["bracket"] for r in records] == list(
+        search.search_history_["bracket"]
+    )
+    assert len(records) > n_earlier
+    # The file alone gives the same search again.
+    Logged.fits.clear()
+    again = _halving("hyperband", str(path), n_brackets=1).fit(X_BIG)
+    _assert_same_rows(again, search)
+    assert len(Logged.fits) == N_SPLITS + 1
+
+
+def test_halving_checkpoint_finishes_a_run_max_time_ended(tmp_path):
+    """HalvingRandomSearchCV has no warm_start; its checkpoint finishes a run."""
+    path = str(tmp_path / "run.jsonl")
+    reference = _halving("halving", None).fit(X_BIG)
+    stopped = _halving("halving", path, max_time=1e-9).fit(X_BIG)
+    assert stopped.n_iterations_ == 1
+    n_first = len(stopped.cv_results_["params"])
+    Logged.fits.clear()
+    finished = _halving("halving", path).fit(X_BIG)
+    _assert_same_rows(finished, reference)
+    assert finished.n_candidates_ == reference.n_candidates_
+    n_total = len(reference.cv_results_["params"])
+    assert len(Logged.fits) == (n_total - n_first) * N_SPLITS + 1

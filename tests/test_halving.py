@@ -960,3 +960,185 @@ def test_steering_errors_before_any_fit(data, cls, kwargs, error, match):
     with pytest.raises(error, match=match):
         search.fit(X)
     assert not hasattr(search, "cv_results_")
+
+
+# -- warm start (issue 15) -----------------------------------------------------
+class LoggedToy(ToyRegressor):
+    """Records ``(a, n_estimators, n_samples)`` of every fit, in any search."""
+
+    fits: list = []
+
+    def fit(self, X, y=None):
+        LoggedToy.fits.append((self.a, self.n_estimators, len(X)))
+        return super().fit(X, y)
+
+
+class DrawingToy(LoggedToy):
+    """Draws from numpy's global generator in every fit, as estimators with
+    ``random_state=None`` do."""
+
+    def fit(self, X, y=None):
+        np.random.rand()  # noqa: NPY002 (the legacy global generator on purpose)
+        return super().fit(X, y)
+
+
+def _warm(estimator=None, **kwargs):
+    args = dict(
+        resource="n_estimators",
+        max_resources=9,
+        factor=3,
+        cv=2,
+        random_state=0,
+        sampler="bayes",
+        warm_start=True,
+    )
+    args.update(kwargs)
+    return HyperbandSearchCV(estimator or LoggedToy(), {"a": uniform(0, 1)}, **args)
+
+
+def _cv_fits(X):
+    """(a, n_estimators) of the cross-validation fits logged, not the refits."""
+    return [(a, n) for a, n, n_samples in LoggedToy.fits if n_samples < len(X)]
+
+
+def _rows(search):
+    res = search.cv_results_
+    return [
+        (p["a"], int(r), int(i), int(b), s)
+        for p, r, i, b, s in zip(
+            res["params"],
+            res["n_resources"],
+            res["iter"],
+            search.search_history_["bracket"],
+            res["mean_test_score"],
+        )
+    ]
+
+
+@pytest.fixture
+def fit_log():
+    LoggedToy.fits = []
+    yield LoggedToy.fits
+    LoggedToy.fits = []
+
+
+@pytest.mark.parametrize(
+    "first, then",
+    [
+        ({"n_rounds": 1}, {"n_rounds": 3}),  # more rounds, model-guided
+        ({"n_brackets": 1}, {"n_brackets": 3}),  # more brackets in one round
+        ({"n_rounds": 2, "sampler": "random"}, {"n_rounds": 3, "sampler": "random"}),
+    ],
+)
+def test_hyperband_warm_start_adds_brackets_without_refitting(
+    data, fit_log, first, then
+):
+    X, _ = data
+    reference = _warm(**then).fit(X)  # one fit with the larger budget
+    fit_log.clear()
+
+    search = _warm(**first).fit(X)
+    n_before = search.n_brackets_
+    earlier = _rows(search)
+    earlier_fits = set(_cv_fits(X))
+    fit_log.clear()
+    search.set_params(**then).fit(X)
+
+    assert search.n_brackets_ == reference.n_brackets_ > n_before
+    assert search.n_candidates_ == reference.n_candidates_
+    assert search.n_resources_ == reference.n_resources_
+    assert search.n_model_candidates_ == reference.n_model_candidates_
+    # The earlier rows first, as they were, then the next brackets: the rows
+    # of the one longer fit, whose model was told the same scores.
+    assert _rows(search) == _rows(reference)
+    assert _rows(search)[: len(earlier)] == earlier
+    assert search.best_params_ == reference.best_params_
+    # Only the new brackets' candidates were fitted, each once per split,
+    # then the best one refitted.
+    fitted = _cv_fits(X)
+    assert not set(fitted) & earlier_fits
+    assert len(fitted) == 2 * (len(search.cv_results_["params"]) - len(earlier))
+    assert len(fit_log) == len(fitted) + 1
+    if then.get("sampler", "bayes") == "bayes":
+        assert sum(search.n_model_candidates_[n_before:]) > 0
+
+
+def test_hyperband_warm_start_with_the_same_budget_scores_one_candidate(data, fit_log):
+    X, _ = data
+    search = _warm().fit(X)
+    rows = _rows(search)
+    fit_log.clear()
+    search.fit(X)
+    assert _rows(search) == rows
+    assert len(_cv_fits(X)) == 2  # fit() evaluates something: one candidate
+
+
+def test_hyperband_warm_start_finishes_a_stopped_bracket(data, fit_log):
+    X, _ = data
+    reference = _warm(n_rounds=2).fit(X)
+    search = _warm(n_rounds=2, callbacks=lambda state: state.batch == 3).fit(X)
+    assert search.n_candidates_ == [[9, 3, 1], [5]]  # stopped in bracket 1
+    n_earlier = len(search.cv_results_["params"])
+    fit_log.clear()
+    search.set_params(callbacks=None).fit(X)
+    assert _rows(search) == _rows(reference)
+    assert len(_cv_fits(X)) == 2 * (len(search.cv_results_["params"]) - n_earlier)
+
+
+def test_hyperband_warm_start_without_an_int_random_state(data, fit_log):
+    """The earlier draws are replayed even when the estimator's fits draw from
+    numpy's global generator in between."""
+    X, _ = data
+    search = _warm(DrawingToy(), random_state=None).fit(X)
+    earlier = _rows(search)
+    fit_log.clear()
+    search.set_params(n_rounds=2).fit(X)
+    assert _rows(search)[: len(earlier)] == earlier
+    assert search.n_brackets_ == 6
+    assert len(_cv_fits(X)) == 2 * (len(_rows(search)) - len(earlier))
+    # Two fits without warm start draw other candidates.
+    other = _warm(DrawingToy(), random_state=None, warm_start=False).fit(X)
+    assert _rows(other) != earlier
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        ({"param_distributions": {"a": uniform(0, 2)}}, "param_distributions"),
+        ({"estimator": LoggedToy(kind="q")}, "estimator"),
+        ({"cv": 3}, "cv changed"),
+        ({"scoring": "r2"}, "scoring changed"),
+        ({"error_score": 0.0}, "error_score changed"),
+        ({"factor": 2}, "factor changed"),
+        ({"max_resources": 27}, "max_resources changed"),
+        ({"sampler": "bayes"}, "sampler changed"),
+        ({"random_fraction": 0.5}, "random_fraction changed"),
+        ({"random_state": 1}, "random_state changed"),
+        ({"initial_params": [{"a": 0.5}]}, "initial_params changed"),
+        ({"n_rounds": 1}, "this fit plans 3 brackets, fewer than the 6"),
+        # With two rounds, one more bracket per round moves the second round.
+        ({"n_brackets": 3}, "bracket 2 of the last fit ran iteration 0"),
+    ],
+)
+def test_hyperband_warm_start_refuses_other_settings(data, fit_log, change, match):
+    X, _ = data
+    n_brackets = 2 if "n_brackets" in change else None
+    search = _warm(n_rounds=2, n_brackets=n_brackets, sampler="random").fit(X)
+    rows = _rows(search)
+    fit_log.clear()
+    search.set_params(**change)
+    with pytest.raises(ValueError, match=f"warm_start=True but {match}"):
+        search.fit(X)
+    assert fit_log == []
+    assert _rows(search) == rows
+    # Without warm start the same settings start a new search.
+    search.set_params(warm_start=False).fit(X)
+    assert fit_log
+
+
+def test_hyperband_warm_start_changes_nothing_for_a_first_fit(data):
+    X, _ = data
+    one = _warm(warm_start=False).fit(X)
+    two = _warm().fit(X)
+    assert _rows(one) == _rows(two)
+    assert "warm_start" not in HalvingRandomSearchCV(ToyRegressor(), {}).get_params()
