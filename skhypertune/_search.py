@@ -500,7 +500,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         self._split_history(results)
         compat.end_context(search_ctx, self)
         self._search_points_ = np.vstack(points)
-        self._search_space_repr_ = repr(self.param_distributions)
+        self._search_space_repr_ = _checkpoint.describe(self.param_distributions)
         self._settings_fingerprint_ = _checkpoint.settings_fingerprint(self)
         self.n_evaluated_ = len(results["params"])
 
@@ -591,7 +591,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
             return dict(ckpt.results), ckpt.points
         if not (self.warm_start and hasattr(self, "_search_points_")):
             return None, np.empty((0, self._space.n_dims))
-        if self._search_space_repr_ != repr(self.param_distributions):
+        if self._search_space_repr_ != _checkpoint.describe(self.param_distributions):
             raise ValueError(
                 "warm_start=True but param_distributions changed since the last "
                 "fit; set warm_start=False to start a new search."

@@ -1512,7 +1512,7 @@ class HyperbandSearchCV(_BaseHalving):
         # What the next warm-started fit replays and checks (the attributes
         # BaseHyperSearchCV._previous_evaluations reads, and the seed).
         self._search_points_ = np.vstack(self._rung_points)
-        self._search_space_repr_ = repr(self.param_distributions)
+        self._search_space_repr_ = _checkpoint.describe(self.param_distributions)
         self._settings_fingerprint_ = _checkpoint.settings_fingerprint(self)
         self._random_seed_ = self._run_seed
 

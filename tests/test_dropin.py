@@ -197,3 +197,16 @@ def test_broken_distributions_name_the_parameter(kind, space, error, words):
     with pytest.raises(error) as info:
         search.fit(X, Y)
     assert all(word in str(info.value) for word in words)
+
+
+def test_a_pickled_search_warm_starts(kind):
+    """The space is compared by content: a distribution's repr has its address."""
+    import pickle
+
+    space = {"C": loguniform(1e-2, 1e2)}
+    search = SEARCHES[kind](LogisticRegression(), space, n_iter=3, cv=2)
+    search.set_params(random_state=0).fit(X, Y)
+    again = pickle.loads(pickle.dumps(search))
+    again.set_params(n_iter=5, warm_start=True).fit(X, Y)
+    assert again.cv_results_["params"][:3] == search.cv_results_["params"]
+    assert len(again.cv_results_["params"]) == 5
