@@ -48,14 +48,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import N_SPLITS, SEARCHERS, TASKS, params_key, quiet_fit_warnings
 
 # Ours first, then scikit-learn's reference, then the peers.
-DEFAULT_SEARCHERS = ["bayes", "evolution", "random", "optuna", "skopt", "ga"]
+DEFAULT_SEARCHERS = [
+    "bayes",
+    "bayes_async",
+    "evolution",
+    "evolution_async",
+    "random",
+    "optuna",
+    "skopt",
+    "ga",
+]
+# Batch mode and asynchronous mode of each of our searches, for the quality
+# comparison at n_jobs=2.
+MODE_PAIRS = [("bayes", "bayes_async"), ("evolution", "evolution_async")]
 
 
-def _slowest_task(seed: int) -> str:
-    """The task whose BayesSearchCV runs took longest in the search benchmark.
+def _slowest_tasks(seed: int, n: int = 2) -> list[str]:
+    """The ``n`` tasks whose BayesSearchCV runs took longest in the search
+    benchmark.
 
     Read from ``results/search_budget40.json`` (mean wall time over seeds);
-    without it, the task whose default fit takes longest here.
+    without it, the tasks whose default fit takes longest here.
     """
     raw = Path(__file__).resolve().parent / "results" / "search_budget40.json"
     if raw.exists():
@@ -64,7 +77,7 @@ def _slowest_task(seed: int) -> str:
             if r["searcher"] == "bayes" and r["status"] == "ok":
                 walls.setdefault(r["task"], []).append(r["wall_time"])
         if walls:
-            return max(walls, key=lambda t: float(np.mean(walls[t])))
+            return sorted(walls, key=lambda t: -float(np.mean(walls[t])))[:n]
     timings = {}
     for name, task in TASKS.items():
         X, _, y, _ = task.split(seed)
@@ -73,7 +86,7 @@ def _slowest_task(seed: int) -> str:
             t0 = time.perf_counter()
             est.fit(X, y)
             timings[name] = time.perf_counter() - t0
-    return max(timings, key=timings.get)
+    return sorted(timings, key=lambda t: -timings[t])[:n]
 
 
 def _run(searcher, task, n_jobs: int, budget: int, seed: int, n_points="auto"):
@@ -138,6 +151,45 @@ def _same(a, b) -> tuple[bool, bool]:
     return same_params, same_scores
 
 
+def _quality_section(task, args, searchers) -> list[str]:
+    """Best CV and held-out score of batch vs asynchronous mode at n_jobs=2.
+
+    Same seeds (splits, folds, random_state) for both modes; paired
+    differences with their standard errors.
+    """
+    pairs = [p for p in MODE_PAIRS if p[0] in searchers and p[1] in searchers]
+    if not pairs or not args.quality_seeds:
+        return []
+    from common import run_one
+
+    lines = [
+        f"Search quality at n_jobs=2, seeds {args.quality_seeds} (budget "
+        f"{args.budget}): best CV score and held-out test score, mean over "
+        "seeds, and asynchronous minus batch, paired by seed (± standard error).",
+        "",
+        "| search | batch CV | async CV | async − batch CV | batch test "
+        "| async test | async − batch test |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for sync, asyn in pairs:
+        rows = {sync: [], asyn: []}
+        for seed in args.quality_seeds:
+            for s in (sync, asyn):
+                with threadpool_limits(limits=1):
+                    row = run_one(task, SEARCHERS[s], args.budget, seed, n_jobs=2)
+                rows[s].append((row.best_cv, row.test_score))
+                print(task.name, s, seed, rows[s][-1], flush=True)
+        a, b = np.array(rows[sync]), np.array(rows[asyn])
+        d = b - a
+        se = d.std(axis=0, ddof=1) / np.sqrt(len(d)) if len(d) > 1 else [np.nan] * 2
+        lines.append(
+            f"| {sync} | {a[:, 0].mean():.4f} | {b[:, 0].mean():.4f} "
+            f"| {d[:, 0].mean():+.4f} ± {se[0]:.4f} | {a[:, 1].mean():.4f} "
+            f"| {b[:, 1].mean():.4f} | {d[:, 1].mean():+.4f} ± {se[1]:.4f} |"
+        )
+    return [*lines, ""]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -169,10 +221,17 @@ def main(argv=None) -> int:
         default=2,
         help="timings of each searcher's own fits in one and two processes",
     )
+    parser.add_argument(
+        "--quality-seeds",
+        type=int,
+        nargs="*",
+        default=list(range(1, 7)),
+        help="seeds for the batch vs asynchronous search quality at n_jobs=2",
+    )
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args(argv)
 
-    names = args.tasks or [_slowest_task(args.seed)]
+    names = args.tasks or _slowest_tasks(args.seed)
     sections, ok = [], True
     for name in names:
         task = TASKS[name]
@@ -239,6 +298,7 @@ def main(argv=None) -> int:
             "|---|---|---|---|---|---|---|---|",
             *lines,
             "",
+            *_quality_section(task, args, args.searchers),
         ]
     rows = [
         "# n_jobs=2 against n_jobs=1, side by side",

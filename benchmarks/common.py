@@ -440,7 +440,7 @@ def _build_random(task, estimator, space, cv, budget, seed):
     )
 
 
-def _build_skhypertune(class_name: str):
+def _build_skhypertune(class_name: str, **options):
     def build(task, estimator, space, cv, budget, seed):
         import skhypertune
 
@@ -450,6 +450,7 @@ def _build_skhypertune(class_name: str):
             space,
             n_iter=budget,
             random_state=seed,
+            **options,
             **_common(task, cv, seed),
         )
 
@@ -617,6 +618,18 @@ SEARCHERS: dict[str, Searcher] = {
             _build_skhypertune("EvolutionSearchCV"),
             package="skhypertune",
         ),
+        # Asynchronous mode: a candidate per freed worker (only differs from
+        # the rows above with n_jobs > 1).
+        Searcher(
+            "bayes_async",
+            _build_skhypertune("BayesSearchCV", asynchronous=True),
+            package="skhypertune",
+        ),
+        Searcher(
+            "evolution_async",
+            _build_skhypertune("EvolutionSearchCV", asynchronous=True),
+            package="skhypertune",
+        ),
         Searcher("skopt", _build_skopt, package="scikit-optimize"),
         Searcher(
             "optuna",
@@ -708,11 +721,15 @@ def _short_error(exc: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def run_one(task: Task, searcher: Searcher, budget: int, seed: int) -> RunResult:
+def run_one(
+    task: Task, searcher: Searcher, budget: int, seed: int, n_jobs: int | None = None
+) -> RunResult:
     """Fit ``searcher`` on ``task`` for ``seed`` with ``budget`` and measure it.
 
     Overhead per candidate = (wall time of ``fit`` - fit and score time of
-    every candidate's folds - refit time) / evaluated candidates, with n_jobs=1.
+    every candidate's folds - refit time) / evaluated candidates, with n_jobs=1
+    (``n_jobs`` other than None sets the search's, for parallel runs; the
+    overhead is then not meaningful).
     """
     row = RunResult(task.name, searcher.name, seed, budget)
     X_tr, X_te, y_tr, y_te = task.split(seed)
@@ -725,6 +742,8 @@ def run_one(task: Task, searcher: Searcher, budget: int, seed: int) -> RunResult
             budget,
             seed,
         )
+        if n_jobs is not None:
+            search.set_params(n_jobs=n_jobs)
         kwargs = searcher.fit_kwargs(budget)
         with quiet_fit_warnings():
             start = time.perf_counter()
