@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection import KFold
 
 from skhypertune import BayesSearchCV, HalvingRandomSearchCV, narrow, suggest_space
+from skhypertune.checkpoint import describe
 from skhypertune.narrowing import (
     _carry_over,
     _check_inside,
@@ -413,7 +414,7 @@ class _NarrowingBayes(BayesSearchCV):
         if not (
             self.warm_start
             and hasattr(self, "_search_points_")
-            and self._search_space_repr_ != repr(self.param_distributions)
+            and self._search_space_repr_ != describe(self.param_distributions)
         ):
             return super()._previous_evaluations()
         try:
