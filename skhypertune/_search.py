@@ -501,6 +501,8 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         compat.end_context(search_ctx, self)
         self._search_points_ = np.vstack(points)
         self._search_space_repr_ = _checkpoint.describe(self.param_distributions)
+        # The space itself: a warm start into a narrower one checks against it.
+        self._search_distributions_ = self.param_distributions
         self._settings_fingerprint_ = _checkpoint.settings_fingerprint(self)
         self.n_evaluated_ = len(results["params"])
 
@@ -591,11 +593,27 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
             return dict(ckpt.results), ckpt.points
         if not (self.warm_start and hasattr(self, "_search_points_")):
             return None, np.empty((0, self._space.n_dims))
-        if self._search_space_repr_ != _checkpoint.describe(self.param_distributions):
-            raise ValueError(
-                "warm_start=True but param_distributions changed since the last "
-                "fit; set warm_start=False to start a new search."
-            )
+        narrowed = self._search_space_repr_ != _checkpoint.describe(
+            self.param_distributions
+        )
+        if narrowed:
+            # A space inside the last one (narrowing.narrow) keeps the
+            # evaluations that lie in it; any other change starts afresh.
+            from .narrowing import _check_inside
+
+            previous = getattr(self, "_search_distributions_", None)
+            if previous is None:
+                raise ValueError(
+                    "warm_start=True but param_distributions changed since the "
+                    "last fit; set warm_start=False to start a new search."
+                )
+            try:
+                _check_inside(previous, self.param_distributions)
+            except ValueError as exc:
+                raise ValueError(
+                    f"warm_start=True but param_distributions changed: {exc} Set "
+                    "warm_start=False to start a new search."
+                ) from None
         # Only what changes the meaning of a score matters here; strategy
         # parameters and random_state may change between warm-started fits.
         before = getattr(self, "_settings_fingerprint_", {})
@@ -622,7 +640,12 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
                 "warm_start=True but the number of CV splits changed since the "
                 "last fit; set warm_start=False to start a new search."
             )
-        return {**prev, **getattr(self, "search_history_", {})}, self._search_points_
+        prev = {**prev, **getattr(self, "search_history_", {})}
+        if narrowed:
+            from .narrowing import _carry_over
+
+            return _carry_over(prev, self.param_distributions)
+        return prev, self._search_points_
 
     @property
     def param_importances_(self) -> dict:

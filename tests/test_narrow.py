@@ -467,12 +467,6 @@ def _inside(params, space):
     return True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="needs warm_start to accept a narrowed space in _search.py "
-    "(_previous_evaluations); remove this mark once it does",
-)
 def test_narrow_then_fit_continues_a_bayes_search(bayes):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
