@@ -283,3 +283,22 @@ def test_no_thread_is_left_running():
     before = threading.active_count()
     _make("loop", Sleepy(), {"x": uniform(0, 1)}, n_iter=4).fit(X, Y)
     assert threading.active_count() <= before + 2  # loky's manager threads
+
+
+def test_evolution_first_generation_is_the_same_design_one_at_a_time():
+    """Asked point by point (async), the first generation is batch mode's."""
+    space = SearchSpace({"a": uniform(0, 1), "k": [1, 2, 3]})
+    batch = EvolutionStrategy(space, np.random.RandomState(0), population_size=4)
+    whole = batch.ask(4)
+    steady = EvolutionStrategy(space, np.random.RandomState(0), population_size=4)
+    one_by_one = []
+    for _ in range(4):
+        pending = np.array(one_by_one) if one_by_one else None
+        one_by_one.append(steady.ask(1, pending=pending)[0])
+    np.testing.assert_allclose(np.array(one_by_one), whole)
+    # Breeding starts once a generation is proposed, from what is told.
+    steady.tell(np.array(one_by_one[:2]), [0.5, 0.7])
+    child = steady.ask(1, pending=np.array(one_by_one[2:]))
+    assert space.point_key(space.snap(child)[0]) not in {
+        space.point_key(u) for u in space.snap(np.array(one_by_one))
+    }

@@ -133,6 +133,8 @@ class EvolutionStrategy(Strategy):
         self.pool_ = np.empty(0, dtype=int)
         self.generation_ = 0
         self._seen: set = set()
+        self._design: np.ndarray | None = None
+        self._design_pos = 0
         self._n_pooled = 0  # points of X_ already considered for the pool
         self._global_step = 0.2
         self._parent_fitness: dict[int, float] = {}  # archive index -> parent's
@@ -173,10 +175,26 @@ class EvolutionStrategy(Strategy):
             running = {
                 self.space.point_key(u) for u in self.space.snap(np.atleast_2d(pending))
             }
+        first = np.empty((0, self.space.n_dims))
+        n_first = self.population_size - len(self.y_) - len(running)
+        if n_first > 0:
+            # The first generation is one space-filling design however it is
+            # asked for: whole in batch mode, a point per freed worker in
+            # asynchronous mode, so breeding starts from a full generation.
+            first = self._first_generation(min(n, n_first), running)
+            if len(first) == n:
+                return first
+            running = running | {self.space.point_key(u) for u in first}
+            n -= len(first)
         fitness = self._fitness()
+        if not len(fitness) and running:
+            # Asynchronous, no result back yet: the design goes on.
+            more = self._first_generation(n, running, extend=True)
+            return np.vstack([first, more])
         if not np.isfinite(fitness).any():
             # Nothing succeeded yet: keep exploring with a space-filling design.
-            return self._unseen(self.space.sample(n, self.random_state), running)
+            design = self.space.sample(n, self.random_state)
+            return np.vstack([first, self._unseen(design, running)])
         self._update_pool(fitness)
         steps = self._steps(fitness)
         pool_X = self.X_[self.pool_]
@@ -194,19 +212,45 @@ class EvolutionStrategy(Strategy):
         self.generation_ += 1
         for child, f in zip(children, parent_f):
             self._pending_parents[self.space.point_key(child)] = f
-        return np.array(children)
+        return np.vstack([first, np.array(children)])
+
+    def _first_generation(self, n: int, taken: set, extend: bool = False) -> np.ndarray:
+        """The next ``n`` points of the first generation's design.
+
+        ``extend``: past the first generation, when no result has come back
+        yet, the same low-discrepancy sequence continues.
+        """
+        if self._design is None:
+            # Kept to draw a longer design with the same start (same seed).
+            self._design_state = self.random_state.get_state()
+            self._design = self.space.sample(self.population_size, self.random_state)
+        if extend and self._design_pos + n > len(self._design):
+            replay = np.random.RandomState()
+            replay.set_state(self._design_state)
+            self._design = self.space.sample(2 * (self._design_pos + n), replay)
+        rows = self._design[self._design_pos : self._design_pos + n]
+        self._design_pos += len(rows)
+        return self._unseen(rows, taken)
 
     # -- population -------------------------------------------------------
     def _fitness(self) -> np.ndarray:
         return np.where(np.isnan(self.y_), -np.inf, self.y_)
 
     def _update_pool(self, fitness: np.ndarray) -> None:
-        """Elites of everything so far plus the best of the newest points."""
+        """Elites of everything so far plus the best of the newest generation.
+
+        The newest generation is the points told since the last update, and
+        at least the last ``population_size`` told: the same in batch mode,
+        where a generation is told at once, while in asynchronous mode, where
+        points arrive one by one, a single new point does not displace the
+        pool whatever its score.
+        """
         n_total = len(fitness)
         if self._n_pooled == n_total and len(self.pool_):
             return
-        new = np.arange(self._n_pooled, n_total)
-        self._update_global_step(fitness, new)
+        self._update_global_step(fitness, np.arange(self._n_pooled, n_total))
+        first = max(0, min(self._n_pooled, n_total - self.population_size))
+        new = np.arange(first, n_total)
         size = min(self.population_size, n_total)
         candidates = np.union1d(self.pool_, new)
         order = _rank_desc(fitness[candidates], self.random_state)
