@@ -406,6 +406,27 @@ SCRIPT = textwrap.dedent(
 )
 
 
+def _kill_when_recorded(proc, path, n_records: int, poll: float) -> None:
+    """SIGKILL ``proc`` once the checkpoint at ``path`` holds ``n_records``.
+
+    Polls rather than sleeping a fixed time, so a slow machine changes only
+    when the kill comes, never whether the file is far enough along.
+    """
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if path.exists() and path.read_text().count("\n") >= 1 + n_records:
+                break
+            assert proc.poll() is None, "the search ended before it was killed"
+            time.sleep(poll)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+
+
 def test_sigkill_mid_run_then_resume(tmp_path, monkeypatch):
     """A killed process loses at most its batch in flight; nothing is re-fitted."""
     path = tmp_path / "run.jsonl"
@@ -413,19 +434,7 @@ def test_sigkill_mid_run_then_resume(tmp_path, monkeypatch):
     env = {**os.environ, "CKPT_FIT_LOG": str(child_log), "CKPT_SLEEP": "0.05"}
     script = SCRIPT.format(tests=TESTS_DIR, path=str(path))
     proc = subprocess.Popen([sys.executable, "-c", script], env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if path.exists() and path.read_text().count("\n") >= 1 + 6:
-                break
-            assert proc.poll() is None, "the search ended before it was killed"
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == -signal.SIGKILL
+    _kill_when_recorded(proc, path, 6, poll=0.02)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # a torn line is allowed
@@ -654,22 +663,10 @@ def test_halving_sigkill_mid_run_then_resume(kind, tmp_path, monkeypatch):
         tests=TESTS_DIR, kind=kind, path=str(path), kwargs=kwargs
     )
     proc = subprocess.Popen([sys.executable, "-c", script], env=env)
-    try:
-        # Killed once the first iteration is on disk (usually during the
-        # second), so that the resumed fit replays a whole iteration and the
-        # promotions that follow from it.
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if path.exists() and path.read_text().count("\n") >= 1 + n_first:
-                break
-            assert proc.poll() is None, "the search ended before it was killed"
-            time.sleep(0.005)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == -signal.SIGKILL
+    # Killed once the first iteration is on disk (usually during the second),
+    # so that the resumed fit replays a whole iteration and the promotions
+    # that follow from it.
+    _kill_when_recorded(proc, path, n_first, poll=0.005)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # a torn line is allowed
