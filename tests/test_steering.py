@@ -326,7 +326,7 @@ def test_error_score_raise_raises_the_estimator_error(make):
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.FitFailedWarning")
 @pytest.mark.filterwarnings("ignore:One or more of the (test|train) scores:UserWarning")
 # scikit-learn's std of infinite scores
-@pytest.mark.filterwarnings("ignore:invalid value encountered in subtract:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 def test_infinite_scores_are_failures(make, monkeypatch):
     search = make(Bowl(inf_above=0.7), {"x": uniform(0, 1)}, n_iter=16, random_state=0)
     told = _spy_strategy(monkeypatch, search)
