@@ -71,6 +71,9 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
     _batch_column = "batch"
     #: Columns moved from the results to ``search_history_`` after a fit.
     _history_columns: tuple[str, ...] = ("batch",)
+    #: Column of ``search_history_`` marking the candidates of the design
+    #: seeds (:meth:`_design_params`), or None for searchers without them.
+    _design_column: str | None = None
 
     def __init__(
         self,
@@ -126,6 +129,18 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
     def _check_search_params(self) -> None:
         """Validate subclass parameters that constraints cannot express."""
 
+    def _design_params(self, X, y) -> list[dict]:
+        """Parameter sets the initial design starts with, after ``initial_params``.
+
+        Each must fit the space; at most :meth:`_design_size` candidates of
+        the design are seeds (``initial_params`` first). None by default.
+        """
+        return []
+
+    def _design_size(self) -> int:
+        """Candidates of the initial design (seeds included)."""
+        return 0
+
     # -- validation -------------------------------------------------------
     def _validate_search(self) -> None:
         """Every check that must fail before the first fit starts."""
@@ -147,15 +162,63 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         seed such as ``gamma=0.1`` as ``0.10000000000000006``.
         """
         candidates = self._space.decode_many(U)
+        given = dict(getattr(self, "_design_given", {}))
         if self.initial_params:
-            given = {
-                self._space.key(u): dict(p)
+            given.update(
+                (self._space.key(u), dict(p))
                 for u, p in zip(self._seed_points, self.initial_params)
-            }
+            )
+        if given:
             candidates = [
                 given.get(self._space.key(u), c) for u, c in zip(U, candidates)
             ]
         return candidates
+
+    def _prepare_design(self, X, y) -> None:
+        """Encode :meth:`_design_params` (exact values kept for ``_decode``)."""
+        self._design_keys: set = set()
+        params = self._design_params(X, y)
+        points = [self._space.snap(self._space.encode(p)[None])[0] for p in params]
+        self._design_points = points
+        self._design_given = {
+            self._space.key(u): dict(p) for u, p in zip(points, params)
+        }
+
+    def _design_seeds(self, seeds: list, seen: set, n_done: int) -> list:
+        """The design points to evaluate after ``seeds`` in this fit.
+
+        They fill the initial design's free places: :meth:`_design_size`
+        minus the candidates evaluated before (warm start, checkpoint) and
+        the seeds still to come, so a resumed search does not add them again.
+        Records which points they are for :meth:`_design_flags`.
+        """
+        space, taken = self._space, {self._space.key(u) for u in seeds}
+        free = self._design_size() - n_done - len(seeds)
+        chosen = []
+        for u in getattr(self, "_design_points", []):
+            k = space.key(u)
+            if len(chosen) < free and k not in seen and k not in taken:
+                taken.add(k)
+                chosen.append(u)
+        self._design_keys = {space.key(u) for u in chosen}
+        return chosen
+
+    def _design_flags(self, prev_results, points: np.ndarray) -> np.ndarray:
+        """Per row of the results, whether it is a design seed (see above).
+
+        Earlier rows keep their recorded flags; rows from a checkpoint, which
+        does not store them, are flagged when they are design points.
+        """
+        n_prev = len(prev_results["params"]) if prev_results else 0
+        keys = [self._space.key(u) for u in points]
+        if prev_results and self._design_column in prev_results:
+            before = np.asarray(prev_results[self._design_column], dtype=bool)
+        else:
+            design = set(getattr(self, "_design_given", {}))
+            before = np.array([k in design for k in keys[:n_prev]], dtype=bool)
+        new = getattr(self, "_design_keys", set())
+        after = np.array([k in new for k in keys[n_prev:]], dtype=bool)
+        return np.concatenate([before, after])
 
     def _encode_initial_params(self) -> np.ndarray:
         if self.initial_params is None:
@@ -198,6 +261,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         self._validate_params()
         self._validate_search()
         X, y = self._prepare(X, y, params)
+        self._prepare_design(X, y)
         self._check_checkpoint(X, y, params)
         return super().fit(X, y, **params)
 
@@ -395,6 +459,8 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         seeds = [u for u in self._seed_points if space.key(u) not in seen]
         if exhaustive:
             seeds += list(space.grid())
+        else:
+            seeds += self._design_seeds(seeds, seen, len(points[0]))
         n_done = len(points[0])
         search_ctx = compat.search_context(
             callback_ctx,
@@ -497,6 +563,10 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
             _replace_results(results, results, self._n_splits)
         self._defer_non_finite_warnings = False
         _warn_non_finite(results)
+        if self._design_column is not None:
+            results[self._design_column] = self._design_flags(
+                prev_results, np.vstack(points)
+            )
         self._split_history(results)
         compat.end_context(search_ctx, self)
         self._search_points_ = np.vstack(points)

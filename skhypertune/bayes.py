@@ -9,6 +9,7 @@ from joblib import effective_n_jobs
 
 from . import _sklearn_compat as compat
 from ._search import BaseHyperSearchCV
+from .portfolio import _search_design
 from .space import SearchSpace
 from .strategies.bayes import GPStrategy
 
@@ -25,11 +26,16 @@ class BayesSearchCV(BaseHyperSearchCV):
     cross-validated score expects the largest improvement, so it usually
     needs far fewer candidates to find a good configuration.
 
-    The search first evaluates a space-filling (scrambled Sobol) design of
-    ``n_initial_points`` candidates, then proposes batches of ``n_points``
-    candidates at a time, each chosen by expected improvement under the
-    model fitted to every score seen so far. Candidates of a batch are
-    cross-validated in parallel with ``n_jobs`` workers.
+    The search first evaluates an initial design of ``n_initial_points``
+    candidates: for common scikit-learn estimators (see
+    :func:`skhypertune.portfolio.known_estimators`, also as the last step of a
+    pipeline) it starts with configurations known to be good across many
+    datasets, mapped into ``param_distributions`` (a meta-learned
+    *portfolio*, see :ref:`portfolio`), and fills the rest with a
+    space-filling (scrambled Sobol) design. It then proposes batches of
+    ``n_points`` candidates at a time, each chosen by expected improvement
+    under the model fitted to every score seen so far. Candidates of a batch
+    are cross-validated in parallel with ``n_jobs`` workers.
 
     Parameters
     ----------
@@ -53,10 +59,22 @@ class BayesSearchCV(BaseHyperSearchCV):
         total including earlier fits.
 
     n_initial_points : int, default=10
-        Size of the space-filling design evaluated before the model is used.
+        Size of the initial design evaluated before the model is used.
         Capped at ``max(2, n_iter // 4)`` so small budgets keep most of their
-        evaluations for model-guided proposals. ``initial_params`` count
-        towards it.
+        evaluations for model-guided proposals. ``initial_params`` and
+        portfolio configurations count towards it.
+
+    initial_design : {"auto", "portfolio", "sobol", "random"}, default="auto"
+        How the initial design is made. ``"portfolio"``: first the
+        ``initial_params``, then the estimator's portfolio mapped into
+        ``param_distributions`` (:func:`skhypertune.portfolio.portfolio_params`)
+        in its order of priority, as many as the design has room for, then
+        scrambled Sobol points; an error when the estimator (or the last step
+        of a pipeline) has no portfolio. ``"auto"``: ``"portfolio"`` when the
+        estimator has one, else ``"sobol"``. ``"sobol"``: a scrambled Sobol
+        design only (the behaviour before portfolios existed); ``"random"``:
+        uniformly random points. ``search_history_["portfolio"]`` tells which
+        candidates came from the portfolio.
 
     n_points : int or "auto", default="auto"
         Number of candidates proposed, and evaluated in parallel, per batch.
@@ -153,7 +171,9 @@ class BayesSearchCV(BaseHyperSearchCV):
     search_history_ : dict of ndarray
         The search's own record, one entry per row of ``cv_results_``:
         ``"batch"`` numbers the batch each candidate was proposed in (the
-        initial design is batch 0; warm-started fits continue the count).
+        initial design is batch 0; warm-started fits continue the count);
+        ``"portfolio"`` is True for the candidates taken from the portfolio
+        (see ``initial_design``).
 
     best_estimator_ : estimator
         Estimator refitted on the whole data with the best parameters. Not
@@ -263,7 +283,11 @@ class BayesSearchCV(BaseHyperSearchCV):
             compat.Interval(Integral, 1, None, closed="left"),
             compat.StrOptions({"auto"}),
         ],
+        "initial_design": [compat.StrOptions({"auto", "portfolio", "sobol", "random"})],
     }
+
+    _design_column = "portfolio"
+    _history_columns = ("batch", "portfolio")
 
     def __init__(
         self,
@@ -272,6 +296,7 @@ class BayesSearchCV(BaseHyperSearchCV):
         *,
         n_iter=50,
         n_initial_points=10,
+        initial_design="auto",
         n_points="auto",
         scoring=None,
         n_jobs=None,
@@ -309,6 +334,7 @@ class BayesSearchCV(BaseHyperSearchCV):
             checkpoint=checkpoint,
         )
         self.n_initial_points = n_initial_points
+        self.initial_design = initial_design
         self.n_points = n_points
         self.asynchronous = asynchronous
 
@@ -332,8 +358,18 @@ class BayesSearchCV(BaseHyperSearchCV):
             return max(2, effective_n_jobs(self.n_jobs))
         return int(self.n_points)
 
+    def _design_size(self) -> int:
+        return min(self.n_initial_points, max(2, self.n_iter // 4))
+
+    def _design_params(self, X, y) -> list[dict]:
+        return _search_design(self, X, y, self._n_splits)
+
     def _make_strategy(
         self, space: SearchSpace, rng: np.random.RandomState
     ) -> GPStrategy:
-        n_initial = min(self.n_initial_points, max(2, self.n_iter // 4))
-        return GPStrategy(space, rng, n_initial_points=n_initial)
+        return GPStrategy(
+            space,
+            rng,
+            n_initial_points=self._design_size(),
+            initial_design="random" if self.initial_design == "random" else "sobol",
+        )

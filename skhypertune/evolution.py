@@ -9,6 +9,7 @@ import numpy as np
 
 from . import _sklearn_compat as compat
 from ._search import BaseHyperSearchCV
+from .portfolio import _search_design
 from .space import SearchSpace
 from .strategies.evolution import EvolutionStrategy
 
@@ -33,7 +34,10 @@ class EvolutionSearchCV(BaseHyperSearchCV):
     A drop-in for :class:`~sklearn.model_selection.RandomizedSearchCV`: the
     same ``param_distributions`` (a dict or a list of dicts of scipy.stats
     distributions and lists of values) and the same fitted attributes. The
-    first generation is a scrambled Sobol design; each later generation is
+    first generation starts, for common scikit-learn estimators, with a
+    portfolio of configurations known to be good across many datasets (see
+    ``initial_design``) and is filled with a scrambled Sobol design; each
+    later generation is
     bred from a pool of the best candidates by tournament selection,
     crossover and mutation suited to each kind of parameter (continuous,
     integer, categorical, and the branch of a list of dicts), with step sizes
@@ -59,6 +63,17 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         ``max(4, round(sqrt(n_iter)))`` capped at ``n_iter``: 6 for
         ``n_iter=40``, 10 for ``n_iter=100``. Must be at least 2 and at most
         ``n_iter``.
+    initial_design : {"auto", "portfolio", "sobol", "random"}, default="auto"
+        How the first generation is made. ``"portfolio"``: the
+        ``initial_params``, then the estimator's portfolio of configurations
+        known to do well across many datasets, mapped into
+        ``param_distributions`` (:func:`skhypertune.portfolio.portfolio_params`,
+        :ref:`portfolio`), as many as the generation has room for, then
+        scrambled Sobol points; an error when the estimator (or the last step
+        of a pipeline) has no portfolio. ``"auto"``: ``"portfolio"`` when the
+        estimator has one, else ``"sobol"``. ``"sobol"``: a scrambled Sobol
+        generation only (the behaviour before portfolios existed);
+        ``"random"``: uniformly random points.
     mutation_probability : float, default=0.8
         Probability that a child is mutated (Gaussian steps on numeric
         parameters, a new level for categorical ones). A child that equals an
@@ -134,7 +149,9 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         As in ``RandomizedSearchCV``, with exactly its keys.
     search_history_ : dict of ndarray
         One entry per row of ``cv_results_``: ``"generation"`` is the
-        generation (0 for the space-filling one) of each candidate.
+        generation (0 for the first one) of each candidate, ``"portfolio"``
+        is True for the candidates taken from the portfolio (see
+        ``initial_design``).
     best_estimator_ : estimator
         The best candidate refitted on the whole data (when ``refit``).
     best_score_ : float
@@ -201,10 +218,12 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         "crossover_probability": [compat.Interval(Real, 0, 1, closed="both")],
         "tournament_size": [compat.Interval(Integral, 1, None, closed="left")],
         "elitism": [compat.Interval(Integral, 0, None, closed="left")],
+        "initial_design": [compat.StrOptions({"auto", "portfolio", "sobol", "random"})],
     }
 
     _batch_column = "generation"
-    _history_columns = ("generation",)
+    _history_columns = ("generation", "portfolio")
+    _design_column = "portfolio"
 
     def __init__(
         self,
@@ -213,6 +232,7 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         *,
         n_iter=50,
         population_size=None,
+        initial_design="auto",
         mutation_probability=0.8,
         crossover_probability=0.6,
         tournament_size=3,
@@ -253,6 +273,7 @@ class EvolutionSearchCV(BaseHyperSearchCV):
             checkpoint=checkpoint,
         )
         self.population_size = population_size
+        self.initial_design = initial_design
         self.mutation_probability = mutation_probability
         self.crossover_probability = crossover_probability
         self.tournament_size = tournament_size
@@ -294,6 +315,12 @@ class EvolutionSearchCV(BaseHyperSearchCV):
     def _batch_size(self) -> int:
         return self._evolution_settings()[0]
 
+    def _design_size(self) -> int:
+        return self._evolution_settings()[0]
+
+    def _design_params(self, X, y) -> list[dict]:
+        return _search_design(self, X, y, self._n_splits)
+
     def _make_strategy(
         self, space: SearchSpace, rng: np.random.RandomState
     ) -> EvolutionStrategy:
@@ -308,4 +335,5 @@ class EvolutionSearchCV(BaseHyperSearchCV):
             tournament_size=tournament,
             elitism=elitism,
             budget=self.n_iter,
+            initial_design="random" if self.initial_design == "random" else "sobol",
         )

@@ -41,6 +41,8 @@ def _loop(est, space, **kw):
 
 SEARCHES = {"loop": _loop, "bayes": _bayes, "evolution": _evolution}
 HISTORY = {"loop": "batch", "bayes": "batch", "evolution": "generation"}
+#: Columns beside the batch column: which candidates came from a portfolio.
+EXTRA_HISTORY = {"loop": [], "bayes": ["portfolio"], "evolution": ["portfolio"]}
 
 
 @pytest.fixture(params=sorted(SEARCHES))
@@ -61,7 +63,7 @@ def test_cv_results_keys_are_exactly_randomized_search_cvs(kind, scoring, refit)
     assert list(ours.cv_results_) == list(ref.cv_results_)
     # The search's own history is an attribute of its own, row by row.
     history = ours.search_history_
-    assert list(history) == [HISTORY[kind]]
+    assert list(history) == [HISTORY[kind], *EXTRA_HISTORY[kind]]
     assert len(history[HISTORY[kind]]) == len(ours.cv_results_["params"]) == 5
     assert history[HISTORY[kind]][0] == 0 < history[HISTORY[kind]][-1]
 

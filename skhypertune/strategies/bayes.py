@@ -3,7 +3,8 @@
 Outline of one proposal (``ask``):
 
 1. Until ``n_initial_points`` observations exist, serve a scrambled Sobol
-   design (space-filling, snapped to valid values).
+   design (space-filling, snapped to valid values; ``initial_design="random"``
+   draws it uniformly instead).
 2. Otherwise warp the scores (failed fits get the lower quartile of the
    observed scores), encode the points for the GP (categorical coordinates
    one-hot, one shared length scale per parameter; inactive coordinates of
@@ -184,6 +185,9 @@ class GPStrategy(Strategy):
     n_candidates : int, default=256
         Random candidates scored per proposal (plus local perturbations of
         the best observations and a polishing search).
+    initial_design : {"sobol", "random"}, default="sobol"
+        How the ``n_initial_points`` design points are drawn: a scrambled
+        Sobol sequence (space-filling) or uniformly at random.
 
     Examples
     --------
@@ -212,14 +216,20 @@ class GPStrategy(Strategy):
         max_train: int = 200,
         max_fit: int = 100,
         n_candidates: int = 256,
+        initial_design: str = "sobol",
     ):
         super().__init__(space, random_state)
+        if initial_design not in ("sobol", "random"):
+            raise ValueError(
+                f"initial_design must be 'sobol' or 'random', got {initial_design!r}."
+            )
         self.n_initial_points = n_initial_points
         self.xi = xi
         self.warp = warp
         self.max_train = max_train
         self.max_fit = max_fit
         self.n_candidates = n_candidates
+        self.initial_design = initial_design
         self._geo = _Geometry(space)
         self._told_keys: set = set()
         self._design: np.ndarray | None = None
@@ -283,7 +293,9 @@ class GPStrategy(Strategy):
     def _next_design_point(self, keys: set) -> np.ndarray | None:
         if self._design is None:
             self._design = self.space.sample(
-                max(self.n_initial_points, 1), self.random_state, method="sobol"
+                max(self.n_initial_points, 1),
+                self.random_state,
+                method=self.initial_design,
             )
         while self._design_pos < len(self._design):
             u = self._design[self._design_pos]

@@ -80,6 +80,9 @@ class EvolutionStrategy(Strategy):
     budget : int or None, default=None
         Total evaluations planned, for the ``"anneal"`` and ``"hybrid"``
         schedules (100 when None).
+    initial_design : {"sobol", "random"}, default="sobol"
+        How points are drawn while nothing has succeeded yet (the first
+        generation): a scrambled Sobol sequence or uniformly at random.
 
     Attributes
     ----------
@@ -118,8 +121,14 @@ class EvolutionStrategy(Strategy):
         step_rule: str = "hybrid",
         step_scale: float = 1.0,
         budget: int | None = None,
+        initial_design: str = "sobol",
     ):
         super().__init__(space, random_state)
+        if initial_design not in ("sobol", "random"):
+            raise ValueError(
+                f"initial_design must be 'sobol' or 'random', got {initial_design!r}."
+            )
+        self.initial_design = initial_design
         if step_rule not in ("spread", "success", "anneal", "hybrid"):
             raise ValueError(f"Unknown step_rule {step_rule!r}.")
         self.population_size = int(population_size)
@@ -193,7 +202,7 @@ class EvolutionStrategy(Strategy):
             return np.vstack([first, more])
         if not np.isfinite(fitness).any():
             # Nothing succeeded yet: keep exploring with a space-filling design.
-            design = self.space.sample(n, self.random_state)
+            design = self.space.sample(n, self.random_state, method=self.initial_design)
             return np.vstack([first, self._unseen(design, running)])
         self._update_pool(fitness)
         steps = self._steps(fitness)
@@ -223,11 +232,15 @@ class EvolutionStrategy(Strategy):
         if self._design is None:
             # Kept to draw a longer design with the same start (same seed).
             self._design_state = self.random_state.get_state()
-            self._design = self.space.sample(self.population_size, self.random_state)
+            self._design = self.space.sample(
+                self.population_size, self.random_state, method=self.initial_design
+            )
         if extend and self._design_pos + n > len(self._design):
             replay = np.random.RandomState()
             replay.set_state(self._design_state)
-            self._design = self.space.sample(2 * (self._design_pos + n), replay)
+            self._design = self.space.sample(
+                2 * (self._design_pos + n), replay, method=self.initial_design
+            )
         rows = self._design[self._design_pos : self._design_pos + n]
         self._design_pos += len(rows)
         return self._unseen(rows, taken)
