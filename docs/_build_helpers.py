@@ -20,6 +20,7 @@ from pathlib import Path
 # Submodules whose own ``__all__`` is public API, with the section they go in.
 _SUBMODULES = {
     "skhypertune.space": "Search spaces",
+    "skhypertune.portfolio": "Initial designs",
     "skhypertune.callbacks": "Steering: callbacks and checkpoints",
     "skhypertune.cli": "Command line",
     "skhypertune.checkpoint": "Steering: callbacks and checkpoints",
@@ -29,6 +30,7 @@ _SUBMODULES = {
 _SECTION_ORDER = [
     "Searchers",
     "Search spaces",
+    "Initial designs",
     "Importances and report",
     "Plots",
     "Steering: callbacks and checkpoints",
@@ -42,6 +44,8 @@ _SECTION_INTRO = {
     "and methods.",
     "Search spaces": "How ``param_distributions`` is mapped to the unit cube "
     "the strategies search (see :doc:`user_guide/search_spaces`).",
+    "Initial designs": "The portfolios of configurations a search of a common "
+    "estimator starts from (see :doc:`user_guide/portfolio`).",
     "Importances and report": "Which hyperparameters mattered, and a "
     "shareable summary of a search.",
     "Plots": "Matplotlib figures of a fitted search (needs the ``plot`` extra).",
@@ -292,6 +296,7 @@ BENCHMARK_GROUPS = [
     ("skip", r"quick"),
     ("importance", r"importance|fanova"),
     ("halving", r"halving|hyperband|bohb"),
+    ("portfolio", r"^portfolio"),
     ("search", r"^search"),
     ("overhead", r"overhead|step_rules|load"),
     ("other", r""),
