@@ -845,3 +845,18 @@ def test_help_and_no_command(capsys):
     out = capsys.readouterr().out
     assert "demo" in out and "tune" in out
     assert main([]) == 2
+
+
+@pytest.mark.parametrize(
+    "gain, words",
+    [
+        ([0.01, -0.01, 0.0], "within about two standard errors"),
+        ([0.010, 0.011, 0.012], "better on these test sets too"),
+        ([-0.004, -0.003, -0.0045], "did not carry over"),
+        ([0.02], "."),
+    ],
+)
+def test_demo_says_what_the_held_out_differences_show(gain, words):
+    from skhypertune.cli import _held_out_verdict
+
+    assert words in _held_out_verdict(np.array(gain))
