@@ -46,7 +46,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_search import _versions, references, summarise
+from bench_search import _mean, _sem, _table, _versions, references, summarise
 from common import QUICK_TASKS, SEARCHERS, TASKS, RunResult, Searcher, run_one
 
 BUDGETS = [10, 20, 40]
@@ -130,29 +130,11 @@ def save(out: Path, prefix: str, rows: list[dict], meta: dict) -> None:
 # --------------------------------------------------------------------------
 
 
-def _mean(values) -> float:
-    values = [v for v in values if not math.isnan(v)]
-    return float(np.mean(values)) if values else math.nan
-
-
-def _sem(values) -> float:
-    values = [v for v in values if not math.isnan(v)]
-    if len(values) < 2:
-        return math.nan
-    return float(np.std(values, ddof=1) / math.sqrt(len(values)))
-
-
 def _fmt(value: float, digits: int = 1, sign: bool = False) -> str:
     if value is None or math.isnan(value):
         return "–"
     text = f"{round(value, digits) + 0.0:{'+' if sign else ''}.{digits}f}"
     return text
-
-
-def _table(header: list[str], lines: list[list[str]]) -> str:
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(line) + " |" for line in lines]
-    return "\n".join(out)
 
 
 def _portfolio_tasks() -> list[str]:
