@@ -186,7 +186,9 @@ class AsyncRun:
             if search._checkpoint is not None:
                 search._checkpoint.append(cand.point[None, :], results)
             with self.lock:
-                self.strategy.tell(cand.point[None, :], score)
+                self.strategy.tell(
+                    cand.point[None, :], search._strategy_values(results)[-1:]
+                )
             self.points.append(cand.point)
             self.scores.append(float(score[0]))
             self.params.append(cand.params)

@@ -32,6 +32,7 @@ from . import _async, _progress
 from . import _sklearn_compat as compat
 from . import checkpoint as _checkpoint
 from .callbacks import SearchState
+from .pareto import objective_matrix, pareto_front, resolve_objectives
 from .space import SearchSpace
 from .strategies import RandomStrategy, Strategy
 
@@ -154,6 +155,12 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         self._check_search_params()
         self._callbacks = _as_callback_list(self.callbacks)
         self._seed_points = self._encode_initial_params()
+        objectives = getattr(self, "objectives", None)
+        self._objectives = (
+            None
+            if objectives is None
+            else resolve_objectives(objectives, self.scoring, self.refit)
+        )
 
     def _decode(self, U: np.ndarray) -> list[dict]:
         """Parameters of each point; seeds come back exactly as the user gave them.
@@ -429,7 +436,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         seen = {space.key(u) for u in points[0]}
         all_params = list(prev_results["params"]) if prev_results else []
         if len(points[0]):
-            strategy.tell(points[0], scores[0])
+            strategy.tell(points[0], self._strategy_values(prev_results))
         if self._checkpoint is not None and self._checkpoint.n_records == 0:
             if prev_results:  # warm start into a new checkpoint file
                 self._checkpoint.append(points[0], prev_results, start=0)
@@ -525,7 +532,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
             # batch whose evaluation finished.
             if self._checkpoint is not None:
                 self._checkpoint.append(U, results)
-            strategy.tell(U, batch_scores)
+            strategy.tell(U, self._strategy_values(results)[-len(U) :])
             points.append(U)
             scores.append(batch_scores)
             all_params.extend(candidates)
@@ -568,6 +575,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
                 prev_results, np.vstack(points)
             )
         self._split_history(results)
+        self._set_pareto_front(results)
         compat.end_context(search_ctx, self)
         self._search_points_ = np.vstack(points)
         self._search_space_repr_ = _checkpoint.describe(self.param_distributions)
@@ -601,6 +609,36 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
     def _objective_of(self, results: Mapping) -> np.ndarray:
         """The optimised metric of each row of ``results``."""
         return _objective(results, self.refit, self.scoring)
+
+    def _strategy_values(self, results: Mapping) -> np.ndarray:
+        """What the strategy is told of each row of ``results``.
+
+        The optimised metric; with ``objectives``, one column per objective,
+        each oriented so that higher is better, times on a log scale (they
+        span orders of magnitude, and only their order matters to the front),
+        and a row with any missing value missing whole (a failed fit).
+        """
+        objectives = getattr(self, "_objectives", None)
+        if objectives is None:
+            return self._objective_of(results)
+        values = objective_matrix(results, objectives, maximise=True)
+        for j, objective in enumerate(objectives):
+            if objective.column in ("mean_fit_time", "mean_score_time"):
+                values[:, j] = -np.log(np.maximum(-values[:, j], 1e-6))
+        values[np.isnan(values).any(axis=1)] = np.nan
+        return values
+
+    def _set_pareto_front(self, results: Mapping) -> None:
+        """``objectives_`` and ``pareto_front_`` of a multi-objective fit."""
+        objectives = getattr(self, "_objectives", None)
+        if objectives is None:
+            for name in ("objectives_", "pareto_front_"):
+                self.__dict__.pop(name, None)
+            return
+        self.objectives_ = objectives
+        self.pareto_front_ = pareto_front(
+            objective_matrix(results, objectives), [o.direction for o in objectives]
+        )
 
     def _split_history(self, results: dict) -> None:
         """Move the search's own columns from the results to ``search_history_``.

@@ -160,6 +160,21 @@ class BayesSearchCV(BaseHyperSearchCV):
         finish (loky, threading, dask); ``n_points`` and ``pre_dispatch`` do
         not apply. See :ref:`asynchronous`.
 
+    objectives : list of str or dict, default=None
+        Search for the trade-off between several objectives instead of one
+        score: e.g. ``["score", "fit_time"]``. Names are ``"score"`` (the
+        optimised metric), metric names of a multi-metric ``scoring``,
+        ``"fit_time"`` and ``"score_time"`` (mean seconds per fit and per
+        scoring), or numeric ``cv_results_`` columns by their full name. Scores
+        are maximised, times and ``std_*`` columns minimised; a dict gives each
+        its direction (``{"score": "max", "n_leaves": "min"}`` for a scorer
+        ``"n_leaves"``). The search then looks for the Pareto front
+        (``pareto_front_``) with random scalarisations of the objectives
+        (ParEGO): each proposal maximises expected improvement of a new
+        weighting; ``refit=True`` still refits the best score, and a callable
+        ``refit`` such as :func:`skhypertune.pareto.best_within` picks another
+        model from the front. See :ref:`multi-objective`.
+
     Attributes
     ----------
     cv_results_ : dict of numpy (masked) ndarrays
@@ -167,6 +182,15 @@ class BayesSearchCV(BaseHyperSearchCV):
         imported into a pandas ``DataFrame``, as in
         :class:`~sklearn.model_selection.RandomizedSearchCV`, with exactly
         its keys.
+
+    objectives_ : tuple of Objective
+        With ``objectives``: each objective's name, ``cv_results_`` column
+        and direction (:func:`skhypertune.pareto.resolve_objectives`).
+
+    pareto_front_ : ndarray of int
+        With ``objectives``: indices into ``cv_results_`` of the candidates
+        no other candidate beats on every objective, best first along the
+        first objective.
 
     search_history_ : dict of ndarray
         The search's own record, one entry per row of ``cv_results_``:
@@ -278,6 +302,7 @@ class BayesSearchCV(BaseHyperSearchCV):
 
     _parameter_constraints: dict = {
         **BaseHyperSearchCV._parameter_constraints,
+        "objectives": [list, tuple, dict, None],
         "n_initial_points": [compat.Interval(Integral, 1, None, closed="left")],
         "n_points": [
             compat.Interval(Integral, 1, None, closed="left"),
@@ -313,6 +338,7 @@ class BayesSearchCV(BaseHyperSearchCV):
         warm_start=False,
         checkpoint=None,
         asynchronous=False,
+        objectives=None,
     ):
         super().__init__(
             estimator=estimator,
@@ -337,6 +363,7 @@ class BayesSearchCV(BaseHyperSearchCV):
         self.initial_design = initial_design
         self.n_points = n_points
         self.asynchronous = asynchronous
+        self.objectives = objectives
 
     def _check_search_params(self) -> None:
         # _parameter_constraints already rejected wrong types; these messages

@@ -143,10 +143,34 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         that returns results as they finish (loky, threading, dask). See
         :ref:`asynchronous`.
 
+    objectives : list of str or dict, default=None
+        Search for the trade-off between several objectives instead of one
+        score: e.g. ``["score", "fit_time"]``. Names are ``"score"`` (the
+        optimised metric), metric names of a multi-metric ``scoring``,
+        ``"fit_time"`` and ``"score_time"`` (mean seconds per fit and per
+        scoring), or numeric ``cv_results_`` columns by their full name. Scores
+        are maximised, times and ``std_*`` columns minimised; a dict gives each
+        its direction (``{"score": "max", "n_leaves": "min"}`` for a scorer
+        ``"n_leaves"``). The search then looks for the Pareto front
+        (``pareto_front_``) with NSGA-II selection: parents and children ranked
+        by front, then by crowding distance; ``refit=True`` still refits the
+        best score, and a callable ``refit`` such as
+        :func:`skhypertune.pareto.best_within` picks another model from the
+        front. See :ref:`multi-objective`.
+
     Attributes
     ----------
     cv_results_ : dict of numpy (masked) ndarrays
         As in ``RandomizedSearchCV``, with exactly its keys.
+    objectives_ : tuple of Objective
+        With ``objectives``: each objective's name, ``cv_results_`` column
+        and direction (:func:`skhypertune.pareto.resolve_objectives`).
+
+    pareto_front_ : ndarray of int
+        With ``objectives``: indices into ``cv_results_`` of the candidates
+        no other candidate beats on every objective, best first along the
+        first objective.
+
     search_history_ : dict of ndarray
         One entry per row of ``cv_results_``: ``"generation"`` is the
         generation (0 for the first one) of each candidate, ``"portfolio"``
@@ -213,6 +237,7 @@ class EvolutionSearchCV(BaseHyperSearchCV):
 
     _parameter_constraints: dict = {
         **BaseHyperSearchCV._parameter_constraints,
+        "objectives": [list, tuple, dict, None],
         "population_size": [compat.Interval(Integral, 2, None, closed="left"), None],
         "mutation_probability": [compat.Interval(Real, 0, 1, closed="both")],
         "crossover_probability": [compat.Interval(Real, 0, 1, closed="both")],
@@ -252,6 +277,7 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         warm_start=False,
         checkpoint=None,
         asynchronous=False,
+        objectives=None,
     ):
         super().__init__(
             estimator,
@@ -279,6 +305,7 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         self.tournament_size = tournament_size
         self.elitism = elitism
         self.asynchronous = asynchronous
+        self.objectives = objectives
 
     def _evolution_settings(self) -> tuple[int, int, int]:
         """Population, tournament and elite sizes actually used."""

@@ -51,6 +51,7 @@ class Strategy:
         self.random_state = random_state
         self.X_ = np.empty((0, space.n_dims))
         self.y_ = np.empty(0)
+        self.Y_: np.ndarray | None = None
 
     def ask(self, n: int, pending: np.ndarray | None = None) -> np.ndarray:
         """Propose ``n`` points as an ``(n, space.n_dims)`` array.
@@ -70,16 +71,40 @@ class Strategy:
         return 0
 
     def tell(self, points: np.ndarray, scores: np.ndarray) -> None:
-        """Record evaluated points and their scores (higher is better, NaN failed)."""
+        """Record evaluated points and their scores (higher is better, NaN failed).
+
+        ``scores`` of shape ``(n_points, n_objectives)`` are several
+        objectives, each oriented so that higher is better: they are kept in
+        ``Y_``, and ``y_`` holds the first column (NaN where any is missing).
+        """
         points = np.atleast_2d(np.asarray(points, dtype=float))
-        scores = np.asarray(scores, dtype=float).ravel()
+        scores = np.asarray(scores, dtype=float)
+        many = scores.ndim == 2 and scores.shape[1] > 1
+        if not many:
+            scores = scores.ravel()
         if points.shape[0] != scores.shape[0]:
             raise ValueError(
                 f"tell got {points.shape[0]} points but {scores.shape[0]} scores."
             )
         scores = np.where(np.isfinite(scores), scores, np.nan)
+        if many or self.Y_ is not None:
+            scores = scores.reshape(len(points), -1)
+            if self.Y_ is None:
+                self.Y_ = np.full((len(self.y_), scores.shape[1]), np.nan)
+            if scores.shape[1] != self.Y_.shape[1]:
+                raise ValueError(
+                    f"tell got {scores.shape[1]} objectives, earlier "
+                    f"{self.Y_.shape[1]}."
+                )
+            self.Y_ = np.vstack([self.Y_, scores])
+            scores = np.where(np.isnan(scores).any(axis=1), np.nan, scores[:, 0])
         self.X_ = np.vstack([self.X_, points])
         self.y_ = np.concatenate([self.y_, scores])
+
+    @property
+    def n_objectives(self) -> int:
+        """Number of objectives told (1 until several were)."""
+        return 1 if self.Y_ is None else self.Y_.shape[1]
 
 
 class RandomStrategy(Strategy):

@@ -50,6 +50,10 @@ _SUCCESS_PRIOR = 0.01
 _SUCCESS_WIDTH = 0.05
 _SUCCESS_POWER = 2.0
 
+# Weight of the sum in ParEGO's augmented Chebyshev scalarisation: it breaks
+# ties between points the max term scores alike (Knowles, 2006, uses 0.05).
+_CHEBYSHEV_RHO = 0.05
+
 _BLAS = None
 
 
@@ -283,6 +287,10 @@ class GPStrategy(Strategy):
                 # Nothing to model yet (all failed or all equal): spread out.
                 while len(chosen) < n:
                     chosen.append(self._space_filling_point(running + chosen, keys))
+            elif self.Y_ is not None:
+                # Several objectives: new weights, so a new model, per point.
+                while len(chosen) < n:
+                    chosen.extend(self._model_points(1, keys, running + chosen, rng))
             else:
                 chosen.extend(
                     self._model_points(n - len(chosen), keys, running + chosen, rng)
@@ -345,7 +353,7 @@ class GPStrategy(Strategy):
         ones). Avoiding where fits fail is the success model's job. Also
         returns which of the kept observations succeeded.
         """
-        y = self.y_.copy()
+        y = self.y_.copy() if self.Y_ is None else self._scalarised(rng)
         finite = np.isfinite(y)
         y[~finite] = np.quantile(y[finite], _IMPUTE_QUANTILE)
         X = self.X_
@@ -356,6 +364,27 @@ class GPStrategy(Strategy):
             idx = np.sort(np.concatenate([order[:n_best], rest]))
             X, y, finite = X[idx], y[idx], finite[idx]
         return X, _warp(y, self.warp), finite
+
+    def _scalarised(self, rng) -> np.ndarray:
+        """Several objectives as one score, under random weights (ParEGO).
+
+        Each objective is scaled to [0, 1] over the evaluated points (1 the
+        best seen), and a point scores minus its augmented Chebyshev
+        distance to that ideal under weights drawn uniformly from the
+        simplex: maximising it for one draw finds one point of the Pareto
+        front, and fresh weights for every proposal spread the proposals
+        along it. Rows with a missing objective stay missing (failed fits).
+        """
+        Y = self.Y_
+        ok = ~np.isnan(Y).any(axis=1)
+        y = np.full(len(Y), np.nan)
+        if not ok.any():
+            return y
+        lo, hi = Y[ok].min(axis=0), Y[ok].max(axis=0)
+        gap = (hi - Y[ok]) / np.where(hi > lo, hi - lo, 1.0)
+        w = rng.dirichlet(np.ones(Y.shape[1]))
+        y[ok] = -((w * gap).max(axis=1) + _CHEBYSHEV_RHO * (w * gap).sum(axis=1))
+        return y
 
     def _fit_model(self, X, y, rng) -> GaussianProcess:
         gp = GaussianProcess(self._geo.groups)

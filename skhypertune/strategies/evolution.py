@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..pareto import crowding_distance, non_dominated_rank
 from ..space import SearchSpace
 from ._base import Strategy
 
@@ -207,7 +208,7 @@ class EvolutionStrategy(Strategy):
         self._update_pool(fitness)
         steps = self._steps(fitness)
         pool_X = self.X_[self.pool_]
-        pool_f = fitness[self.pool_]
+        pool_f = self._pool_fitness(fitness)
         # Categorical mutation rate: about one changed coordinate per child.
         n_active = max(1, int(self.space.active_mask(pool_X).sum(axis=1).mean()))
         p_level = 1.0 / n_active
@@ -247,7 +248,19 @@ class EvolutionStrategy(Strategy):
 
     # -- population -------------------------------------------------------
     def _fitness(self) -> np.ndarray:
+        if self.Y_ is not None:
+            return _nsga_fitness(self.Y_)
         return np.where(np.isnan(self.y_), -np.inf, self.y_)
+
+    def _pool_fitness(self, fitness: np.ndarray) -> np.ndarray:
+        """Fitness of the pool's members for the tournaments.
+
+        With several objectives, NSGA-II's crowded comparison within the pool:
+        the front number among the pool, then the crowding distance.
+        """
+        if self.Y_ is not None:
+            return _nsga_fitness(self.Y_[self.pool_])
+        return fitness[self.pool_]
 
     def _update_pool(self, fitness: np.ndarray) -> None:
         """Elites of everything so far plus the best of the newest generation.
@@ -266,6 +279,14 @@ class EvolutionStrategy(Strategy):
         new = np.arange(first, n_total)
         size = min(self.population_size, n_total)
         candidates = np.union1d(self.pool_, new)
+        if self.Y_ is not None:
+            # NSGA-II's selection: the best of parents and children together,
+            # by front and crowding among them.
+            ranked = _nsga_fitness(self.Y_[candidates])
+            order = _rank_desc(ranked, self.random_state)
+            self.pool_ = candidates[order[:size]]
+            self._n_pooled = n_total
+            return
         order = _rank_desc(fitness[candidates], self.random_state)
         elites = candidates[order[: min(self.elitism, size)]]
         chosen = list(elites)
@@ -463,6 +484,22 @@ def _reflect(x: np.ndarray) -> np.ndarray:
     """Fold values back into [0, 1] (mirror at the faces)."""
     x = np.mod(x, 2.0)
     return np.where(x > 1.0, 2.0 - x, x)
+
+
+def _nsga_fitness(Y: np.ndarray) -> np.ndarray:
+    """Front number and crowding as one fitness, higher is better.
+
+    Minus the front number (0 the Pareto front of ``Y``), plus a share below
+    one that grows with the crowding distance, so that comparing fitness is
+    NSGA-II's crowded comparison. Rows with a missing objective (failed fits)
+    get ``-inf``.
+    """
+    ranks = non_dominated_rank(Y)
+    crowd = crowding_distance(Y, ranks)
+    finite = np.where(np.isinf(crowd), 0.0, crowd)
+    share = np.where(np.isinf(crowd), 1.0, finite / (1.0 + finite))
+    fitness = -ranks + 0.99 * share
+    return np.where(np.isnan(Y).any(axis=1), -np.inf, fitness)
 
 
 def _rank_desc(values: np.ndarray, rng: np.random.RandomState) -> np.ndarray:
