@@ -1,5 +1,7 @@
 """Plots of a search: convergence, importances, parallel coordinates, slices, halving.
 
+:func:`plot_pareto` draws the trade-offs of a multi-objective search.
+
 Every function takes a fitted search (skhypertune's or scikit-learn's) or its
 ``cv_results_``, draws on ``ax=`` when given (a new figure otherwise) and
 returns what it drew on. matplotlib is an optional dependency: install it with
@@ -15,12 +17,15 @@ from typing import Any
 
 import numpy as np
 
+from .pareto import Objective, objective_matrix, pareto_front, resolve_objectives
+
 __all__ = [
     "convergence_ylim",
     "plot_convergence",
     "plot_halving",
     "plot_importances",
     "plot_parallel_coordinates",
+    "plot_pareto",
     "plot_slices",
 ]
 
@@ -820,3 +825,219 @@ def plot_halving(
     ax.right_ax = right
     ax.set_title("Successive halving: candidates and resources per iteration")
     return ax
+
+
+# -- several objectives ---------------------------------------------------------
+_TIME_COLUMNS = ("mean_fit_time", "mean_score_time", "std_fit_time", "std_score_time")
+
+
+def plot_pareto(
+    search: Any, objectives: Sequence[str] | None = None, ax: Any = None
+) -> Any:
+    """Every candidate on two objectives, with the Pareto front joined up.
+
+    The first objective goes on the x-axis, the second on the y-axis; each
+    axis says whether higher or lower is better, and time columns are on a
+    log scale. The candidates no other candidate beats on both objectives
+    (the Pareto front) are highlighted and joined by a step line, the edge of
+    the region they dominate; the refitted candidate (``best_index_``) is
+    marked by a star. Candidates whose fits failed are left out.
+
+    Parameters
+    ----------
+    search : fitted search or cv_results_
+        A search fitted with ``objectives=`` (:class:`~skhypertune.BayesSearchCV`,
+        :class:`~skhypertune.EvolutionSearchCV`), which sets ``objectives_``
+        and ``pareto_front_``. Any other fitted search, or a ``cv_results_``
+        dict, needs ``objectives``.
+    objectives : list of two str, or dict, default=None
+        The two objectives to plot, by name (or ``cv_results_`` column). For a
+        search fitted with objectives: two of ``objectives_``, the first two
+        by default; with more than two, the front drawn is that of the two
+        plotted, and the other members of ``pareto_front_`` are drawn as
+        rings. Otherwise, two names (or a dict of two names to ``"max"`` or
+        ``"min"``) as the searches' ``objectives`` takes them (see
+        :func:`skhypertune.pareto.resolve_objectives`).
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The candidates (``gid="candidate"``), the front's points
+        (``gid="front"``, best first along the x-axis) and its step line
+        (``gid="front-line"``), and the refitted candidate (``gid="refit"``).
+
+    Raises
+    ------
+    ValueError
+        For a search fitted without objectives and no ``objectives``, or
+        ``objectives`` that are not two of the search's objectives.
+
+    See Also
+    --------
+    skhypertune.pareto.pareto_front : The front of any matrix of objectives.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skhypertune.plotting import plot_pareto
+    >>> res = {"params": [{"k": 1}, {"k": 2}, {"k": 3}],
+    ...        "mean_test_score": [0.9, 0.8, 0.7],
+    ...        "mean_fit_time": [2.0, 1.0, 3.0]}
+    >>> ax = plot_pareto(res, objectives=["score", "fit_time"])
+    >>> ax.get_xlabel(), ax.get_ylabel(), ax.get_yscale()
+    ('mean test score (higher is better)', 'fit time (s, lower is better)', 'log')
+    >>> front = [c for c in ax.collections if c.get_gid() == "front"][0]
+    >>> front.get_offsets().tolist()
+    [[0.9, 2.0], [0.8, 1.0]]
+    """
+    results, chosen, fitted = _pareto_objectives(search, objectives)
+    values = objective_matrix(results, chosen)
+    directions = [o.direction for o in chosen]
+    front = pareto_front(values, directions)
+    ok = ~np.isnan(values).any(axis=1)
+    ax = _new_ax(ax)
+    ax.scatter(
+        values[ok, 0],
+        values[ok, 1],
+        s=16,
+        alpha=0.45,
+        color="#2d6fa3",
+        label=f"candidates ({int(ok.sum())})",
+        gid="candidate",
+    )
+    if fitted is not None and len(fitted) > 2:
+        others = np.setdiff1d(np.asarray(search.pareto_front_, dtype=int), front)
+        if len(others):
+            ax.scatter(
+                values[others, 0],
+                values[others, 1],
+                s=44,
+                facecolors="none",
+                edgecolors="#c4622d",
+                label=f"on the front of all {len(fitted)} objectives",
+                gid="front-other",
+            )
+    ax.plot(
+        values[front, 0],
+        values[front, 1],
+        drawstyle="steps-post",
+        color="#c4622d",
+        linewidth=1.2,
+        gid="front-line",
+    )
+    ax.scatter(
+        values[front, 0],
+        values[front, 1],
+        s=36,
+        color="#c4622d",
+        edgecolors="0.2",
+        linewidths=0.6,
+        zorder=3,
+        label=f"Pareto front ({len(front)})",
+        gid="front",
+    )
+    best = getattr(search, "best_index_", None)
+    if isinstance(best, numbers.Integral) and 0 <= best < len(values) and ok[best]:
+        ax.plot(
+            [values[best, 0]],
+            [values[best, 1]],
+            "*",
+            markersize=14,
+            color="#d4a017",
+            markeredgecolor="0.2",
+            zorder=4,
+            label="refitted (best_index_)",
+            gid="refit",
+        )
+    for objective, column, set_label, set_scale in (
+        (chosen[0], values[ok, 0], ax.set_xlabel, ax.set_xscale),
+        (chosen[1], values[ok, 1], ax.set_ylabel, ax.set_yscale),
+    ):
+        set_label(_objective_label(objective))
+        if objective.column in _TIME_COLUMNS and len(column) and np.all(column > 0):
+            set_scale("log")
+    ax.set_title("Pareto front")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def _pareto_objectives(
+    search: Any, objectives: Sequence[str] | None
+) -> tuple[Mapping, tuple[Objective, Objective], tuple[Objective, ...] | None]:
+    """(cv_results, the two objectives plotted, the search's objectives_ or None)."""
+    fitted_search = hasattr(search, "cv_results_")
+    results = search.cv_results_ if fitted_search else search
+    if not (isinstance(results, Mapping) or hasattr(results, "columns")):
+        raise TypeError(
+            "plot_pareto needs a fitted search or its cv_results_, got "
+            f"{type(search).__name__}."
+        )
+    if objectives is not None and (
+        isinstance(objectives, str)
+        or not isinstance(objectives, (Sequence, Mapping))
+        or len(objectives) != 2
+        or not all(isinstance(name, str) for name in objectives)
+    ):
+        raise ValueError(
+            "objectives must name the two objectives to plot, e.g. "
+            f"['score', 'fit_time']; got {objectives!r}."
+        )
+    fitted = getattr(search, "objectives_", None) if fitted_search else None
+    if fitted is None:
+        if objectives is None:
+            what = (
+                f"this {type(search).__name__} was fitted without objectives"
+                if fitted_search
+                else "cv_results_ do not say which objectives were searched"
+            )
+            raise ValueError(
+                f"plot_pareto needs several objectives, and {what}. Fit a "
+                "BayesSearchCV or EvolutionSearchCV with objectives=['score', "
+                "'fit_time'] (or other objectives), or name two columns of "
+                "cv_results_ to plot with plot_pareto(..., objectives=[...])."
+            )
+        chosen = resolve_objectives(
+            objectives,
+            getattr(search, "scoring", None),
+            getattr(search, "refit", True),
+            columns=list(results.keys()),
+        )
+        return results, (chosen[0], chosen[1]), None
+    fitted = tuple(fitted)
+    if objectives is None:
+        return results, (fitted[0], fitted[1]), fitted
+    if isinstance(objectives, Mapping):
+        raise ValueError(
+            "objectives: name two of the search's objectives "
+            f"{[o.name for o in fitted]} in a list; their directions are those "
+            f"it was fitted with, got {objectives!r}."
+        )
+    picked = []
+    for name in objectives:
+        match = [o for o in fitted if name in (o.name, o.column)]
+        if not match:
+            raise ValueError(
+                f"objectives: {name!r} is not one of the search's objectives "
+                f"{[o.name for o in fitted]} (objectives_); plot two of them."
+            )
+        picked.append(match[0])
+    if picked[0] == picked[1]:
+        raise ValueError(
+            f"objectives names {picked[0].name!r} twice; plot two different objectives."
+        )
+    return results, (picked[0], picked[1]), fitted
+
+
+def _objective_label(objective: Objective) -> str:
+    """Axis label of an objective: what it is, its unit, and which way is better."""
+    better = "higher is better" if objective.direction == "max" else "lower is better"
+    column = objective.column
+    if column in _TIME_COLUMNS:
+        return f"{column.removeprefix('mean_').replace('_', ' ')} (s, {better})"
+    if column.startswith("mean_test_"):
+        return f"{_metric_label(column[len('mean_test_') :])} ({better})"
+    return f"{column.replace('_', ' ')} ({better})"

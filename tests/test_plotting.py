@@ -22,6 +22,7 @@ from skhypertune.plotting import (  # noqa: E402
     plot_halving,
     plot_importances,
     plot_parallel_coordinates,
+    plot_pareto,
     plot_slices,
 )
 
@@ -396,3 +397,164 @@ def test_halving_plot_of_hyperband_brackets():
         for i, r in enumerate(bracket)
     ]
     assert labels == expected
+
+
+# -- Pareto front ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def pareto_search():
+    from sklearn.datasets import load_iris
+
+    from skhypertune import BayesSearchCV
+
+    return BayesSearchCV(
+        DecisionTreeClassifier(random_state=0),
+        {"max_depth": randint(1, 12), "min_samples_leaf": randint(1, 20)},
+        n_iter=12,
+        cv=3,
+        random_state=0,
+        objectives=["score", "fit_time"],
+    ).fit(*load_iris(return_X_y=True))
+
+
+def _gid(ax, gid):
+    """Offsets of the scatter drawn with ``gid`` (None when there is none)."""
+    found = [c.get_offsets() for c in ax.collections if c.get_gid() == gid]
+    assert len(found) <= 1
+    return np.asarray(found[0]) if found else None
+
+
+def _line(ax, gid):
+    found = [line for line in ax.get_lines() if line.get_gid() == gid]
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def test_pareto_plot_draws_the_searchs_front(pareto_search):
+    s = pareto_search
+    res = s.cv_results_
+    points = np.column_stack([res["mean_test_score"], res["mean_fit_time"]])
+    ax = plot_pareto(s)
+    np.testing.assert_allclose(_gid(ax, "candidate"), points)
+    # The highlighted points are the fitted front, in its order, joined by a
+    # step line through them.
+    np.testing.assert_allclose(_gid(ax, "front"), points[s.pareto_front_])
+    line = _line(ax, "front-line")
+    assert line.get_drawstyle() == "steps-post"
+    np.testing.assert_allclose(line.get_xdata(), points[s.pareto_front_, 0])
+    np.testing.assert_allclose(line.get_ydata(), points[s.pareto_front_, 1])
+    star = _line(ax, "refit")
+    assert star.get_xdata().tolist() == [points[s.best_index_, 0]]
+    assert star.get_ydata().tolist() == [points[s.best_index_, 1]]
+    assert ax.get_xlabel() == "mean test score (higher is better)"
+    assert ax.get_ylabel() == "fit time (s, lower is better)"
+    assert (ax.get_xscale(), ax.get_yscale()) == ("linear", "log")
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == [
+        "candidates (12)",
+        f"Pareto front ({len(s.pareto_front_)})",
+        "refitted (best_index_)",
+    ]
+
+
+def test_pareto_plot_axes_follow_the_objectives_given(pareto_search):
+    s = pareto_search
+    res = s.cv_results_
+    fig, ax = plt.subplots()
+    assert plot_pareto(s, objectives=["fit_time", "score"], ax=ax) is ax
+    assert ax.get_xlabel() == "fit time (s, lower is better)"
+    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "linear")
+    front = _gid(ax, "front")
+    # The same candidates, now best first along fit time.
+    order = sorted(s.pareto_front_, key=lambda i: res["mean_fit_time"][i])
+    np.testing.assert_allclose(front[:, 0], res["mean_fit_time"][order])
+    np.testing.assert_allclose(front[:, 1], res["mean_test_score"][order])
+    # Columns name objectives too.
+    ax = plot_pareto(s, objectives=["mean_test_score", "mean_fit_time"])
+    np.testing.assert_allclose(
+        _gid(ax, "front")[:, 1], res["mean_fit_time"][s.pareto_front_]
+    )
+
+
+def test_pareto_plot_errors(pareto_search, random_search, data):
+    from skhypertune import BayesSearchCV
+
+    with pytest.raises(ValueError, match=r"fitted without objectives.*objectives="):
+        plot_pareto(random_search)
+    single = BayesSearchCV(
+        DecisionTreeClassifier(random_state=0),
+        {"max_depth": randint(1, 6)},
+        n_iter=3,
+        cv=2,
+        random_state=0,
+    ).fit(*data)
+    assert not hasattr(single, "pareto_front_")
+    with pytest.raises(ValueError, match="BayesSearchCV was fitted without"):
+        plot_pareto(single)
+    with pytest.raises(ValueError, match="cv_results_ do not say"):
+        plot_pareto(_res([0.1, 0.2]))
+    with pytest.raises(ValueError, match="objectives: 'nope' is not a column"):
+        plot_pareto(random_search, objectives=["score", "nope"])
+    with pytest.raises(
+        ValueError, match=r"objectives: 'score_time' is not one of .*'fit_time'"
+    ):
+        plot_pareto(pareto_search, objectives=["score", "score_time"])
+    for bad in ["score", ["score"], ["score", "fit_time", "score_time"], [1, 2]]:
+        with pytest.raises(ValueError, match="objectives must name the two"):
+            plot_pareto(pareto_search, objectives=bad)
+    with pytest.raises(ValueError, match="directions are those it was fitted"):
+        plot_pareto(pareto_search, objectives={"score": "max", "fit_time": "max"})
+    with pytest.raises(ValueError, match="twice"):
+        plot_pareto(pareto_search, objectives=["score", "mean_test_score"])
+    with pytest.raises(TypeError, match="fitted search"):
+        plot_pareto(SVC())
+
+
+def test_pareto_plot_of_results_without_objectives(random_search):
+    # Any search's results, with the objectives named here.
+    res = random_search.cv_results_
+    ax = plot_pareto(random_search, objectives=["score", "fit_time"])
+    from skhypertune.pareto import pareto_front
+
+    points = np.column_stack([res["mean_test_score"], res["mean_fit_time"]])
+    expected = pareto_front(points, ["max", "min"])
+    np.testing.assert_allclose(_gid(ax, "front"), points[expected])
+    assert _line(ax, "refit") is not None
+    # A results dict: failed fits left out, no refitted candidate, directions
+    # from a dict, and no log scale for a column that is not a time.
+    results = {
+        "params": [{"a": i} for i in range(5)],
+        "mean_test_score": np.array([0.9, np.nan, 0.7, 0.95, 0.5]),
+        "mean_test_n_leaves": np.array([8.0, 1.0, 3.0, 20.0, 4.0]),
+    }
+    ax = plot_pareto(results, objectives={"score": "max", "n_leaves": "min"})
+    assert _gid(ax, "candidate").shape == (4, 2)
+    assert _gid(ax, "front").tolist() == [[0.95, 20.0], [0.9, 8.0], [0.7, 3.0]]
+    assert _line(ax, "refit") is None
+    assert ax.get_ylabel() == "mean test n_leaves (lower is better)"
+    assert ax.get_yscale() == "linear"
+
+
+def test_pareto_plot_of_three_objectives_rings_the_rest_of_the_front():
+    from skhypertune.pareto import pareto_front, resolve_objectives
+
+    results = {
+        "params": [{"a": i} for i in range(4)],
+        "mean_test_score": np.array([0.9, 0.8, 0.85, 0.7]),
+        "mean_fit_time": np.array([2.0, 1.0, 3.0, 0.5]),
+        "mean_score_time": np.array([0.3, 0.2, 0.01, 0.4]),
+    }
+    objectives = resolve_objectives(["score", "fit_time", "score_time"])
+    values = np.column_stack([results[o.column] for o in objectives])
+    full = pareto_front(values, [o.direction for o in objectives])
+    search = _Fitted(
+        cv_results_=results, objectives_=objectives, pareto_front_=full, best_index_=2
+    )
+    assert sorted(full) == [0, 1, 2, 3]
+    ax = plot_pareto(search)
+    # On score and fit time alone, candidate 2 is dominated by candidate 0.
+    assert _gid(ax, "front").tolist() == [[0.9, 2.0], [0.8, 1.0], [0.7, 0.5]]
+    assert _gid(ax, "front-other").tolist() == [[0.85, 3.0]]
+    assert _line(ax, "refit").get_xdata().tolist() == [0.85]
+    ax = plot_pareto(search, objectives=["score", "score_time"])
+    assert _gid(ax, "front").tolist() == [[0.9, 0.3], [0.85, 0.01]]
+    assert ax.get_ylabel() == "score time (s, lower is better)"
