@@ -1,6 +1,8 @@
 """Smoke tests of the search benchmark's shared code (benchmarks/common.py).
 
 No peer is needed: the registry imports peers only when a searcher is built.
+The multi-objective benchmark's quick run calls Optuna directly and is skipped
+without it.
 """
 
 import math
@@ -102,3 +104,36 @@ def test_run_one_measures_random_search():
     assert 0 < row.fit_score_time < row.wall_time
     assert -1.0 < row.best_cv <= 1.0 and -1.0 < row.test_score <= 1.0
     assert row.overhead_ms > 0
+
+
+def test_multiobjective_normalises_on_the_pooled_points():
+    import bench_multiobjective
+
+    points = {
+        "a": np.array([[0.9, 0.01], [0.5, 0.001]]),
+        "b": np.array([[0.7, 0.1]]),
+    }
+    norm = bench_multiobjective.normalise(points)
+    # Pooled: scores 0.5-0.9 -> 0-1; log10 times -3 (fastest, 1) to -1 (0).
+    np.testing.assert_allclose(norm["a"], [[1.0, 0.5], [0.0, 1.0]])
+    np.testing.assert_allclose(norm["b"], [[0.5, 0.0]])
+
+
+def test_multiobjective_quick_run(tmp_path):
+    pytest.importorskip("optuna")
+    import bench_multiobjective
+
+    assert bench_multiobjective.main(["--quick", "--out", str(tmp_path)]) == 0
+    rows, meta = bench_multiobjective.load(tmp_path / "multiobjective_quick.json")
+    assert {r["method"] for r in rows} == set(bench_multiobjective.METHODS)
+    for r in rows:
+        assert r["status"] == "ok", (r["method"], r["error"])
+        assert r["n_evaluated"] == len(r["score"]) == len(r["fit_time"]) == 6
+    box = (1 - bench_multiobjective.REFERENCE) ** 2
+    for group in bench_multiobjective.analyse(rows).values():
+        assert all(0 < m["hv"] <= box + 1e-12 for m in group.values())
+        # Some method holds each point of the pooled front.
+        assert sum(m["joint"] for m in group.values()) >= 1
+    report = (tmp_path / "multiobjective_quick.md").read_text()
+    assert "Fit times are measured on this host in one run" in report
+    assert "## Wins per pair of methods" in report
