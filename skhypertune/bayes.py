@@ -173,7 +173,11 @@ class BayesSearchCV(BaseHyperSearchCV):
         (ParEGO): each proposal maximises expected improvement of a new
         weighting; ``refit=True`` still refits the best score, and a callable
         ``refit`` such as :func:`skhypertune.pareto.best_within` picks another
-        model from the front. See :ref:`multi-objective`.
+        model from the front. Measured times make the search depend on
+        timing: with ``"fit_time"`` or ``"score_time"`` a repeated fit with
+        the same ``random_state`` may propose other candidates, while
+        objectives computed by scorers keep it reproducible. See
+        :ref:`multi-objective`.
 
     Attributes
     ----------
