@@ -156,7 +156,10 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         by front, then by crowding distance; ``refit=True`` still refits the
         best score, and a callable ``refit`` such as
         :func:`skhypertune.pareto.best_within` picks another model from the
-        front. See :ref:`multi-objective`.
+        front. Measured times make the search depend on timing: with
+        ``"fit_time"`` or ``"score_time"`` a repeated fit with the same
+        ``random_state`` may propose other candidates, while objectives
+        computed by scorers keep it reproducible. See :ref:`multi-objective`.
 
     Attributes
     ----------
