@@ -31,11 +31,14 @@ from typing import Any
 import numpy as np
 
 from .callbacks import SearchState
+from .pareto import objective_matrix, pareto_front, resolve_objectives
 
 __all__ = ["report"]
 
 #: ``id`` of each section, in page order (tests and users can link to them).
 SECTIONS = ("summary", "leaderboard", "importances", "plots")
+#: ``id`` of the section a multi-objective search adds after the summary.
+PARETO_SECTION = "pareto"
 
 _CSS = """
 :root { --fg: #1d2733; --muted: #5b6875; --line: #d9dee4; --accent: #2d6fa3;
@@ -149,7 +152,11 @@ def report(
     importances (main effects, the strongest pairwise interactions and the
     rest, as shares of one total), and the plots (convergence, parallel
     coordinates, one-parameter slices, and the halving iterations for
-    halving searches). No external file or network resource is referenced.
+    halving searches). A search fitted with ``objectives`` (it has
+    ``pareto_front_``) gets a fifth, after the summary: its trade-offs, as a
+    plot of the Pareto front (:func:`~skhypertune.plotting.plot_pareto`) and
+    a table of the candidates on it with each objective's value, the
+    refitted one marked. No external file or network resource is referenced.
 
     Given the :class:`~skhypertune.callbacks.SearchState` a callback receives
     instead of a fitted search, the page shows the candidates evaluated so
@@ -244,6 +251,7 @@ def report(
     body = [
         _status(target, refresh),
         _summary(target, results, metric, searches, labels, notes, held_out),
+        _pareto_section(target, plots),
         _leaderboard(results, metric),
         _importance_section(*_importances(target, metric)),
         _plots_section(target, searches, labels, metric) if plots else "",
@@ -301,6 +309,20 @@ class _Running:
             if isinstance(search, BaseHyperSearchCV)
             else None
         )
+        # A multi-objective search's front so far, as a fit would set it.
+        objectives = getattr(self, "objectives", None)
+        if objectives is not None:
+            with contextlib.suppress(ValueError):
+                self.objectives_ = resolve_objectives(
+                    objectives,
+                    getattr(self, "scoring", None),
+                    getattr(self, "refit", True),
+                    columns=list(results),
+                )
+                self.pareto_front_ = pareto_front(
+                    objective_matrix(results, self.objectives_),
+                    [o.direction for o in self.objectives_],
+                )
 
 
 def _as_reportable(search: Any) -> Any:
@@ -789,6 +811,28 @@ def _convergence_caption(ax) -> str:
     return text + "."
 
 
+def _figure(Figure, name, caption, figsize, draw, grid=None) -> str:
+    """A ``<figure>`` of what ``draw`` draws on a new Figure's axes, as SVG.
+
+    ``draw`` gets one Axes, or all of them for a ``grid`` (rows, columns); it
+    may return how many of the grid's axes it used, the others are hidden.
+    ``caption`` is a string or a function of the first Axes.
+    """
+    fig = Figure(figsize=figsize, layout="tight")
+    axes = fig.subplots(*(grid or (1, 1)), squeeze=False).ravel()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        used = draw(axes if grid is not None else axes[0])
+    for extra in axes[used:] if isinstance(used, int) else ():
+        extra.set_visible(False)
+    if callable(caption):
+        caption = caption(axes[0])
+    return (
+        f'<figure id="plot-{name}">{_svg(fig)}<figcaption>{_e(caption)}'
+        "</figcaption></figure>"
+    )
+
+
 def _plots_section(search, searches, labels, metric) -> str:
     head = '<section id="plots">\n<h2>Plots</h2>\n'
     try:
@@ -804,19 +848,7 @@ def _plots_section(search, searches, labels, metric) -> str:
     figures = []
 
     def add(name, caption, figsize, draw, grid=None):
-        fig = Figure(figsize=figsize, layout="tight")
-        axes = fig.subplots(*(grid or (1, 1)), squeeze=False).ravel()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            used = draw(axes if grid is not None else axes[0])
-        for extra in axes[used:] if isinstance(used, int) else ():
-            extra.set_visible(False)
-        if callable(caption):
-            caption = caption(axes[0])
-        figures.append(
-            f'<figure id="plot-{name}">{_svg(fig)}<figcaption>{_e(caption)}'
-            "</figcaption></figure>"
-        )
+        figures.append(_figure(Figure, name, caption, figsize, draw, grid))
 
     add(
         "convergence",
@@ -862,3 +894,116 @@ def _plots_section(search, searches, labels, metric) -> str:
             lambda ax: plotting.plot_halving(search, ax=ax, metric=metric),
         )
     return head + '<div class="plots">\n' + "\n".join(figures) + "\n</div>\n</section>"
+
+
+# -- several objectives ------------------------------------------------------------
+def _better(objective) -> str:
+    better = "higher is better" if objective.direction == "max" else "lower is better"
+    if objective.column in ("mean_fit_time", "mean_score_time"):
+        return f"s, {better}"
+    return better
+
+
+def _pareto_section(search: Any, plots: bool) -> str:
+    """The front of a multi-objective search: plot and table ("" otherwise)."""
+    front = getattr(search, "pareto_front_", None)
+    objectives = getattr(search, "objectives_", None)
+    if front is None or objectives is None:
+        return ""
+    front = [int(i) for i in front]
+    results = search.cv_results_
+    values = objective_matrix(results, objectives)
+    n_failed = int(np.isnan(values).any(axis=1).sum())
+    listed = ", ".join(
+        f"<code>{_e(o.name)}</code> ({_e(o.column)}, "
+        f"{'higher' if o.direction == 'max' else 'lower'} is better)"
+        for o in objectives
+    )
+    best = getattr(search, "best_index_", None)
+    best = int(best) if isinstance(best, (int, np.integer)) else None
+    text = (
+        f"The search traded off {len(objectives)} objectives: {listed}. "
+        f"{len(front)} of its {len(values)} candidates"
+        + (f" ({n_failed} failed)" if n_failed else "")
+        + " are on the Pareto front: no other candidate is at least as good on "
+        "every objective and better on one. They are listed best first along "
+        f"<code>{_e(objectives[0].name)}</code>."
+    )
+    refit = getattr(search, "refit", None)
+    if best is not None:
+        if callable(refit):
+            name = getattr(refit, "__name__", repr(refit))
+            how = f"<code>refit={_e(name)}</code> chose it"
+        else:
+            metric = "score" if refit is True else refit
+            how = f"<code>refit={_e(repr(refit))}</code> refits the best {_e(metric)}"
+        where = (
+            "highlighted below"
+            if best in front
+            else "not on the front: another candidate is at least as good on "
+            "every objective"
+        )
+        text += f" The refitted model is candidate {best} ({how}), {where}."
+    elif isinstance(search, _Running):
+        text += " The search is running: this is the front of the candidates so far."
+    else:
+        text += " No model was refitted (<code>refit=False</code>)."
+    parts = [
+        f'<section id="{PARETO_SECTION}">\n<h2>Trade-offs (Pareto front)</h2>\n'
+        f"<p class=muted>{text}</p>"
+    ]
+    if plots:
+        parts.append(_pareto_plot(search, objectives))
+    params = [results["params"][i] for i in front]
+    names = sorted({k for p in params for k in p})
+    head = ["#", "refitted"] + [f"{o.name} ({_better(o)})" for o in objectives] + names
+    rows = []
+    for i, p in zip(front, params):
+        cells = [_num(i), "<td>refitted</td>" if i == best else "<td></td>"]
+        cells += [_num(float(v)) for v in values[i]]
+        for n in names:
+            if n in p:
+                v = p[n]
+                cells.append(_num(v) if _is_num(v) else f"<td>{_e(_fmt(v))}</td>")
+            else:
+                cells.append('<td class=muted data-v="">–</td>')
+        cls = ' class="best"' if i == best else ""
+        rows.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
+    thead = "".join(f"<th>{_e(h)}</th>" for h in head)
+    parts.append(
+        '<div class="scroll"><table class="sortable" id="pareto-table">'
+        f"<thead><tr>{thead}</tr></thead><tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody></table></div>\n</section>"
+    )
+    return "\n".join(parts)
+
+
+def _pareto_plot(search: Any, objectives) -> str:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        return (
+            "<p class=muted>Install matplotlib (pip install "
+            '"skhypertune[plot]") to include the plot of the front.</p>'
+        )
+    from . import plotting
+
+    x, y = objectives[0].name, objectives[1].name
+    caption = (
+        f"Every candidate on {x} and {y}; the Pareto front is highlighted and "
+        "joined by a step line, the star marks the refitted candidate."
+    )
+    if len(objectives) > 2:
+        caption += (
+            f" The front drawn is that of {x} and {y}; rings mark the other "
+            f"candidates on the front of all {len(objectives)} objectives."
+        )
+    figure = _figure(
+        Figure,
+        "pareto",
+        caption,
+        (6.4, 4.0),
+        lambda ax: plotting.plot_pareto(search, ax=ax),
+    )
+    return f'<div class="plots">\n{figure}\n</div>'

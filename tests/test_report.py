@@ -336,6 +336,193 @@ def test_errors_and_the_package_level_function(tmp_path, searches):
     assert out.exists()
 
 
+# -- multi-objective searches --------------------------------------------------------
+def _n_leaves(estimator, X, y):
+    """A scorer measuring model size, to minimise."""
+    return float(estimator.get_n_leaves())
+
+
+@pytest.fixture(scope="module")
+def pareto_page(tiny_classification, tmp_path_factory):
+    X, y = tiny_classification
+    search = skhypertune.BayesSearchCV(
+        DecisionTreeClassifier(random_state=0),
+        {
+            "max_depth": randint(1, 12),
+            "min_samples_leaf": randint(1, 20),
+            "criterion": ["gini", "entropy"],
+        },
+        n_iter=12,
+        cv=3,
+        random_state=0,
+        objectives=["score", "fit_time"],
+    ).fit(X, y)
+    path = tmp_path_factory.mktemp("pareto") / "report.html"
+    return search, report(search, path, plots=False).read_text(encoding="utf-8")
+
+
+def _front_rows(text):
+    """(class, cells, data-v of the cells) of each row of the front's table."""
+    body = text.split('id="pareto-table"')[1].split("<tbody>")[1]
+    body = body.split("</tbody>")[0]
+    rows = []
+    for cls, row in re.findall(r"<tr( class=\"best\")?>(.*?)</tr>", body):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+        keys = [
+            m.group(1) if (m := re.search(r'data-v="([^"]*)"', c)) else None
+            for c in re.findall(r"<td[^>]*>", row)
+        ]
+        rows.append((cls.strip(), cells, keys))
+    return rows
+
+
+def test_pareto_section_tables_the_front(pareto_page):
+    search, text = pareto_page
+    section = _section(text, "pareto")
+    assert "<h2>Trade-offs (Pareto front)</h2>" in section
+    # After the summary, before the leaderboard.
+    assert text.index('id="summary"') < text.index('id="pareto"')
+    assert text.index('id="pareto"') < text.index('id="leaderboard"')
+    head = re.findall(r"<th>(.*?)</th>", section.split("<tbody>")[0])
+    assert head == [
+        "#",
+        "refitted",
+        "score (higher is better)",
+        "fit_time (s, lower is better)",
+        "criterion",
+        "max_depth",
+        "min_samples_leaf",
+    ]
+    rows = _front_rows(section)
+    res = search.cv_results_
+    # One row per member of the front, in its order, with its objectives.
+    assert [int(r[1][0]) for r in rows] == list(search.pareto_front_)
+    for (_, cells, keys), i in zip(rows, search.pareto_front_):
+        assert float(keys[2]) == res["mean_test_score"][i]
+        assert float(keys[3]) == res["mean_fit_time"][i]
+        assert cells[4] == res["params"][i]["criterion"]
+        assert int(cells[5]) == res["params"][i]["max_depth"]
+    # refit=True refits the best score, marked on the front. (Fit times vary,
+    # and so do the candidates proposed after them: a tie for the best score
+    # can leave the refitted one off the front, and the page says so.)
+    best = search.best_index_
+    on_front = best in search.pareto_front_
+    marked = [int(cells[0]) for cls, cells, _ in rows if cls == 'class="best"']
+    assert marked == ([best] if on_front else [])
+    assert [int(c[0]) for _, c, _ in rows if c[1] == "refitted"] == marked
+    assert f"The refitted model is candidate {best}" in section
+    assert "<code>refit=True</code> refits the best score" in section
+    assert ("highlighted below" in section) == on_front
+    n = len(search.pareto_front_)
+    assert f"{n} of its 12 candidates are on the Pareto front" in section
+
+
+def test_pareto_section_has_the_plot(pareto_page, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from skhypertune import _report
+
+    search, text = pareto_page
+    assert "<svg" not in _section(text, "pareto")  # plots=False
+    # The section report() writes with plots (the other plots are not drawn
+    # here, to keep the test fast).
+    section = _report._pareto_section(search, plots=True)
+    assert section.count("<svg") == 1 and 'id="plot-pareto"' in section
+    assert "the star marks the refitted candidate" in section
+    assert section.index("<svg") < section.index('id="pareto-table"')
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    section = _report._pareto_section(search, plots=True)
+    assert "<svg" not in section and "skhypertune[plot]" in section
+    assert 'id="pareto-table"' in section
+
+
+def test_no_pareto_section_without_objectives(page, tmp_path, tiny_classification):
+    _, text = page
+    assert 'id="pareto"' not in text and "Trade-offs" not in text
+    X, y = tiny_classification
+    single = skhypertune.BayesSearchCV(
+        DecisionTreeClassifier(random_state=0),
+        {"max_depth": randint(1, 6)},
+        n_iter=4,
+        cv=2,
+        random_state=0,
+    ).fit(X, y)
+    text = report(single, tmp_path / "s.html", plots=False).read_text()
+    assert 'id="pareto"' not in text and "pareto-table" not in text
+
+
+def test_pareto_section_of_a_custom_objective_and_refit(tmp_path, tiny_classification):
+    from skhypertune.pareto import best_within
+
+    X, y = tiny_classification
+    kwargs = dict(
+        param_distributions={"max_depth": randint(1, 12)},
+        n_iter=8,
+        cv=2,
+        random_state=0,
+        scoring={"accuracy": "accuracy", "n_leaves": _n_leaves},
+        objectives={"accuracy": "max", "n_leaves": "min"},
+    )
+    refit = best_within(0.05, cost="n_leaves", score="accuracy")
+    search = skhypertune.EvolutionSearchCV(
+        DecisionTreeClassifier(random_state=0), refit=refit, **kwargs
+    ).fit(X, y)
+    text = report(search, tmp_path / "e.html", plots=False, metric="accuracy")
+    section = _section(text.read_text(), "pareto")
+    rows = _front_rows(section)
+    res = search.cv_results_
+    assert [int(r[1][0]) for r in rows] == list(search.pareto_front_)
+    assert [float(r[2][3]) for r in rows] == [
+        res["mean_test_n_leaves"][i] for i in search.pareto_front_
+    ]
+    assert "n_leaves (lower is better)" in section
+    assert "refit=best_within(0.05, cost=&#x27;n_leaves&#x27;)</code> chose it" in (
+        section
+    )
+    assert [int(c[0]) for cls, c, _ in rows if cls] == [search.best_index_]
+    # Without a refitted model, no row is marked and the text says why.
+    kept = skhypertune.EvolutionSearchCV(
+        DecisionTreeClassifier(random_state=0), refit=False, **kwargs
+    ).fit(X, y)
+    section = _section(
+        report(kept, tmp_path / "f.html", plots=False, metric="accuracy").read_text(),
+        "pareto",
+    )
+    assert "No model was refitted" in section
+    assert all(cls == "" and c[1] == "" for cls, c, _ in _front_rows(section))
+
+
+def test_state_pages_of_a_multi_objective_search_show_the_front_so_far(tmp_path):
+    from skhypertune.pareto import objective_matrix, pareto_front, resolve_objectives
+
+    X, y = _tiny()
+    pages = []
+
+    def snapshot(state):
+        path = tmp_path / f"batch{state.batch}.html"
+        pages.append((state, report(state, path, plots=False).read_text()))
+
+    skhypertune.BayesSearchCV(
+        DecisionTreeClassifier(random_state=0),
+        {"max_depth": randint(1, 12)},
+        n_iter=6,
+        n_initial_points=4,
+        n_points=2,
+        cv=2,
+        random_state=0,
+        objectives=["score", "fit_time"],
+        callbacks=[snapshot],
+    ).fit(X, y)
+    state, text = pages[0]
+    objectives = resolve_objectives(["score", "fit_time"])
+    front = pareto_front(
+        objective_matrix(state.cv_results, objectives),
+        [o.direction for o in objectives],
+    )
+    section = _section(text, "pareto")
+    assert [int(r[1][0]) for r in _front_rows(section)] == list(front)
+    assert "the front of the candidates so far" in section
+
+
 # -- pages of a running search (SearchState, LiveReport) --------------------------
 def _rows(text):
     """Candidate index of each leaderboard row, in page order."""
