@@ -186,7 +186,8 @@ def report(
         says so and the rest of the page is written.
     metric : str, default=None
         Metric to report for multi-metric searches; their ``refit`` metric
-        by default.
+        by default (with a callable ``refit``, the first metric among the
+        ``objectives_`` of a multi-objective search).
     held_out : tuple (X_test, y_test), default=None
         Data the searches did not see. The summary and the comparison table
         then give each search's ``score(X_test, y_test)``: its refitted best
@@ -421,6 +422,10 @@ def _metric(search: Any, metric: str | None) -> str:
         return "score"
     if isinstance(getattr(search, "refit", None), str):
         return search.refit
+    # A multi-objective search refitted by a callable: its first metric objective.
+    for objective in getattr(search, "objectives_", None) or ():
+        if objective.column.startswith("mean_test_") and objective.column in results:
+            return objective.column[len("mean_test_") :]
     found = sorted(k[10:] for k in results if k.startswith("mean_test_"))
     raise ValueError(f"Choose a metric for this multi-metric search: one of {found!r}.")
 

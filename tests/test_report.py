@@ -466,8 +466,12 @@ def test_pareto_section_of_a_custom_objective_and_refit(tmp_path, tiny_classific
     search = skhypertune.EvolutionSearchCV(
         DecisionTreeClassifier(random_state=0), refit=refit, **kwargs
     ).fit(X, y)
-    text = report(search, tmp_path / "e.html", plots=False, metric="accuracy")
-    section = _section(text.read_text(), "pareto")
+    # Multi-metric with a callable refit: the metric reported is the first
+    # metric objective's.
+    text = report(search, tmp_path / "e.html", plots=False).read_text()
+    assert "<th>scoring</th><td>accuracy</td>" in _section(text, "summary")
+    assert "<th>std_test_accuracy</th>" in _section(text, "leaderboard")
+    section = _section(text, "pareto")
     rows = _front_rows(section)
     res = search.cv_results_
     assert [int(r[1][0]) for r in rows] == list(search.pareto_front_)
