@@ -68,8 +68,8 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         ``initial_params``, then the estimator's portfolio of configurations
         known to do well across many datasets, mapped into
         ``param_distributions`` (:func:`skhypertune.portfolio.portfolio_params`,
-        :ref:`portfolio`), as many as the generation has room for, then
-        scrambled Sobol points; an error when the estimator (or the last step
+        :ref:`portfolio`), up to half the generation, then scrambled Sobol
+        points; an error when the estimator (or the last step
         of a pipeline) has no portfolio. ``"auto"``: ``"portfolio"`` when the
         estimator has one, else ``"sobol"``. ``"sobol"``: a scrambled Sobol
         generation only (the behaviour before portfolios existed);
@@ -346,7 +346,12 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         return self._evolution_settings()[0]
 
     def _design_size(self) -> int:
-        return self._evolution_settings()[0]
+        # Seeds fill at most half the first generation, Sobol points the rest.
+        # Portfolio configurations are alike by design (good values of the
+        # same few parameters, the others left as the estimator has them): a
+        # first generation made only of them leaves crossover little to mix
+        # and, with objectives, covers one end of the trade-off only.
+        return max(1, self._evolution_settings()[0] // 2)
 
     def _design_params(self, X, y) -> list[dict]:
         return _search_design(self, X, y, self._n_splits)

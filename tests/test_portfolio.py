@@ -380,6 +380,21 @@ def test_a_small_search_evaluates_the_portfolio_first(cls):
     )
 
 
+def test_evolution_keeps_half_its_first_generation_space_filling():
+    search = EvolutionSearchCV(SVC(), SVC_SPACE, n_iter=36, cv=2, random_state=0)
+    search.fit(X, Y)
+    assert search.population_size_ == 6
+    first = search.search_history_["generation"] == 0
+    assert first.sum() == 6
+    # Three portfolio configurations, then three Sobol points, although the
+    # SVC portfolio has more configurations that fit this space.
+    assert len(portfolio_params(SVC(), SVC_SPACE, X, Y, n_samples=30)) > 3
+    assert (
+        search.search_history_["portfolio"][first].tolist() == [True] * 3 + [False] * 3
+    )
+    assert not search.search_history_["portfolio"][~first].any()
+
+
 def test_initial_params_come_first_and_share_the_design():
     seed = {"C": 3.0, "gamma": 0.01, "kernel": "linear"}
     search = BayesSearchCV(
