@@ -78,6 +78,8 @@ from common import (
     _build_optuna,
     _build_skhypertune,
     _short_error,
+    check_choices,
+    continue_run,
     quiet_fit_warnings,
 )
 
@@ -568,13 +570,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     args.tasks = list(TASKS) if args.tasks == ["all"] else args.tasks
     args.seeds = args.seeds if args.seeds is not None else SEEDS
     args.budget = args.budget or BUDGETS
-    for kind, chosen, known in [
-        ("task", args.tasks, TASKS),
-        ("method", args.methods, METHODS),
-    ]:
-        unknown = [c for c in chosen if c not in known]
-        if unknown:
-            parser.error(f"unknown {kind}(s) {unknown}; choose from {list(known)}")
+    check_choices(parser, task=(args.tasks, TASKS), method=(args.methods, METHODS))
     args.prefix = "multiobjective_quick" if args.quick else "multiobjective"
     return args
 
@@ -589,15 +585,9 @@ def main(argv=None) -> int:
         md.write_text(render(rows, meta))
         print(f"wrote {md}")
         return 0
-    command = "python benchmarks/bench_multiobjective.py " + " ".join(
-        argv if argv is not None else sys.argv[1:]
+    rows, commands, seconds = continue_run(
+        "bench_multiobjective.py", argv, rows, meta, args.resume
     )
-    if args.resume:
-        rows = [r for r in rows if r["status"] == "ok"]
-        commands = meta.get("commands", []) + [command]
-        seconds = meta.get("run_seconds", 0.0)
-    else:
-        rows, commands, seconds = [], [command], 0.0
     meta = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "commands": commands,

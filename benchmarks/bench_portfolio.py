@@ -47,7 +47,15 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_search import _mean, _sem, _table, _versions, references, summarise
-from common import QUICK_TASKS, SEARCHERS, TASKS, RunResult, Searcher, run_one
+from common import (
+    QUICK_TASKS,
+    SEARCHERS,
+    TASKS,
+    RunResult,
+    Searcher,
+    continue_run,
+    run_one,
+)
 
 BUDGETS = [10, 20, 40]
 SEEDS = [0, 1, 2, 3, 4]
@@ -463,15 +471,9 @@ def main(argv=None) -> int:
     if args.report_only:
         (args.out / f"{prefix}.md").write_text(render(rows, meta))
         return 0
-    command = "python benchmarks/bench_portfolio.py " + " ".join(
-        argv if argv is not None else sys.argv[1:]
+    rows, commands, seconds = continue_run(
+        "bench_portfolio.py", argv, rows, meta, args.resume
     )
-    if args.resume:
-        rows = [r for r in rows if r["status"] == "ok"]
-        commands = meta.get("commands", []) + [command]
-        seconds = meta.get("run_seconds", 0.0)
-    else:
-        rows, commands, seconds = [], [command], 0.0
     meta = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "commands": commands,

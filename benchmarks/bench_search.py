@@ -45,6 +45,7 @@ from common import (
     SEARCHERS,
     TASKS,
     RunResult,
+    check_choices,
     ga_population_size,
     run_one,
 )
@@ -503,13 +504,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     args.seeds = args.seeds if args.seeds is not None else [0, 1, 2]
     args.tasks = list(TASKS) if args.tasks == ["all"] else args.tasks
     args.searchers = list(SEARCHERS) if args.searchers == ["all"] else args.searchers
-    for kind, chosen, known in [
-        ("task", args.tasks, TASKS),
-        ("searcher", args.searchers, SEARCHERS),
-    ]:
-        unknown = [c for c in chosen if c not in known]
-        if unknown:
-            parser.error(f"unknown {kind}(s) {unknown}; choose from {list(known)}")
+    check_choices(
+        parser, task=(args.tasks, TASKS), searcher=(args.searchers, SEARCHERS)
+    )
     args.prefix = "search_quick" if args.quick else "search"
     return args
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import math
 import random
+import sys
 import time
 import traceback
 import warnings
@@ -772,3 +773,32 @@ def run_one(
         row.error = _short_error(exc)
         traceback.print_exc()
     return row
+
+
+def check_choices(parser, **choices: tuple[Sequence[str], Any]) -> None:
+    """``parser.error`` for names not among the known ones, per kind.
+
+    ``choices`` maps a kind ("task", "searcher", ...) to the names chosen and
+    the known ones (anything supporting ``in``).
+    """
+    for kind, (chosen, known) in choices.items():
+        unknown = [c for c in chosen if c not in known]
+        if unknown:
+            parser.error(f"unknown {kind}(s) {unknown}; choose from {list(known)}")
+
+
+def continue_run(
+    script: str, argv: Sequence[str] | None, rows: list, meta: dict, resume: bool
+) -> tuple[list, list[str], float]:
+    """The rows kept, the commands and the seconds so far of a benchmark run.
+
+    With ``resume`` the finished rows of the stored run are kept and this
+    command is added to its list; otherwise the run starts afresh.
+    """
+    command = f"python benchmarks/{script} " + " ".join(
+        argv if argv is not None else sys.argv[1:]
+    )
+    if resume:
+        kept = [r for r in rows if r["status"] == "ok"]
+        return kept, meta.get("commands", []) + [command], meta.get("run_seconds", 0.0)
+    return [], [command], 0.0
