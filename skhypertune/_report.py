@@ -601,6 +601,18 @@ def _total_time(results: Mapping, n_splits: int | None) -> float:
     return total
 
 
+def _param_cells(params: dict, names: list) -> list[str]:
+    """Table cells of a candidate's parameters; a dash where it has none."""
+    cells = []
+    for n in names:
+        if n in params:
+            v = params[n]
+            cells.append(_num(v) if _is_num(v) else f"<td>{_e(_fmt(v))}</td>")
+        else:
+            cells.append('<td class=muted data-v="">–</td>')
+    return cells
+
+
 def _leaderboard(results: Mapping, metric: str) -> str:
     params = list(results["params"])
     names = sorted({k for p in params for k in p})
@@ -633,12 +645,7 @@ def _leaderboard(results: Mapping, metric: str) -> str:
             else "<td></td>"
         )
         cells += [_num(results[c][i]) for c in extra]
-        for n in names:
-            if n in params[i]:
-                v = params[i][n]
-                cells.append(_num(v) if _is_num(v) else f"<td>{_e(_fmt(v))}</td>")
-            else:
-                cells.append('<td class=muted data-v="">–</td>')
+        cells += _param_cells(params[i], names)
         cls = ' class="best"' if i == best else ""
         rows.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
     thead = "".join(f"<th>{_e(h)}</th>" for h in head)
@@ -966,12 +973,7 @@ def _pareto_section(search: Any, plots: bool) -> str:
     for i, p in zip(front, params):
         cells = [_num(i), "<td>refitted</td>" if i == best else "<td></td>"]
         cells += [_num(float(v)) for v in values[i]]
-        for n in names:
-            if n in p:
-                v = p[n]
-                cells.append(_num(v) if _is_num(v) else f"<td>{_e(_fmt(v))}</td>")
-            else:
-                cells.append('<td class=muted data-v="">–</td>')
+        cells += _param_cells(p, names)
         cls = ' class="best"' if i == best else ""
         rows.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
     thead = "".join(f"<th>{_e(h)}</th>" for h in head)
