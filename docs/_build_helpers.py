@@ -25,6 +25,7 @@ _SUBMODULES = {
     "skhypertune.cli": "Command line",
     "skhypertune.checkpoint": "Steering: callbacks and checkpoints",
     "skhypertune.plotting": "Plots",
+    "skhypertune.pareto": "Several objectives",
     "skhypertune.strategies": "Strategies (for extending skhypertune)",
 }
 _SECTION_ORDER = [
@@ -32,6 +33,7 @@ _SECTION_ORDER = [
     "Search spaces",
     "Initial designs",
     "Importances and report",
+    "Several objectives",
     "Plots",
     "Steering: callbacks and checkpoints",
     "Command line",
@@ -48,6 +50,8 @@ _SECTION_INTRO = {
     "estimator starts from (see :doc:`user_guide/portfolio`).",
     "Importances and report": "Which hyperparameters mattered, and a "
     "shareable summary of a search.",
+    "Several objectives": "Pareto fronts, hypervolume and refit choices of a "
+    "search with ``objectives=`` (see :doc:`user_guide/multi_objective`).",
     "Plots": "Matplotlib figures of a fitted search (needs the ``plot`` extra).",
     "Steering: callbacks and checkpoints": "Stop, watch or resume a running "
     "search (see :doc:`user_guide/steering`).",

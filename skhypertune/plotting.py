@@ -832,7 +832,7 @@ _TIME_COLUMNS = ("mean_fit_time", "mean_score_time", "std_fit_time", "std_score_
 
 
 def plot_pareto(
-    search: Any, objectives: Sequence[str] | None = None, ax: Any = None
+    search: Any, ax: Any = None, *, objectives: Sequence[str] | None = None
 ) -> Any:
     """Every candidate on two objectives, with the Pareto front joined up.
 
@@ -850,6 +850,8 @@ def plot_pareto(
         :class:`~skhypertune.EvolutionSearchCV`), which sets ``objectives_``
         and ``pareto_front_``. Any other fitted search, or a ``cv_results_``
         dict, needs ``objectives``.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
     objectives : list of two str, or dict, default=None
         The two objectives to plot, by name (or ``cv_results_`` column). For a
         search fitted with objectives: two of ``objectives_``, the first two
@@ -858,8 +860,6 @@ def plot_pareto(
         rings. Otherwise, two names (or a dict of two names to ``"max"`` or
         ``"min"``) as the searches' ``objectives`` takes them (see
         :func:`skhypertune.pareto.resolve_objectives`).
-    ax : matplotlib Axes, default=None
-        Where to draw; a new figure when None.
 
     Returns
     -------
