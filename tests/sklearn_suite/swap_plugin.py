@@ -19,16 +19,9 @@ import os
 import pytest
 import sklearn.model_selection as _ms
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+from swaps import SWAPS  # the runner puts this folder on the path
 
 import skhypertune
-
-#: Swap name -> (our class, the scikit-learn name it replaces).
-SWAPS = {
-    "bayes": ("BayesSearchCV", "RandomizedSearchCV"),
-    "evolution": ("EvolutionSearchCV", "RandomizedSearchCV"),
-    "halving": ("HalvingRandomSearchCV", "HalvingRandomSearchCV"),
-    "halving_grid": ("HalvingGridSearchCV", "HalvingGridSearchCV"),
-}
 
 _current: list[str] = []
 _exercised: set[str] = set()
