@@ -61,7 +61,6 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -585,17 +584,19 @@ def main(argv=None) -> int:
         md.write_text(render(rows, meta))
         print(f"wrote {md}")
         return 0
-    rows, commands, seconds = continue_run(
-        "bench_multiobjective.py", argv, rows, meta, args.resume
-    )
-    meta = {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "commands": commands,
-        "machine": f"{platform.machine()} {platform.node()}, "
+    rows, meta = continue_run(
+        "bench_multiobjective.py",
+        argv,
+        rows,
+        meta,
+        resume=args.resume,
+        jobs=args.jobs,
+        versions=_versions(),
+        machine=f"{platform.machine()} {platform.node()}, "
         f"Python {platform.python_version()}, cores visible: {_cores()}",
-        "versions": _versions(),
-        "jobs": args.jobs,
-        "run_seconds": seconds,
+    )
+    seconds_before = meta["run_seconds"]
+    meta |= {
         "objectives": OBJECTIVES,
         "reference": [REFERENCE, REFERENCE],
         "cv": "StratifiedKFold/KFold(3, shuffle=True, random_state=seed)",
@@ -613,7 +614,7 @@ def main(argv=None) -> int:
     try:
         for group in results:
             rows.extend(group)
-            meta["run_seconds"] = seconds + time.perf_counter() - start
+            meta["run_seconds"] = seconds_before + time.perf_counter() - start
             save(path, rows, meta)
     finally:
         if pool:

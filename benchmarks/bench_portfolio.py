@@ -38,7 +38,6 @@ import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -471,18 +470,18 @@ def main(argv=None) -> int:
     if args.report_only:
         (args.out / f"{prefix}.md").write_text(render(rows, meta))
         return 0
-    rows, commands, seconds = continue_run(
-        "bench_portfolio.py", argv, rows, meta, args.resume
-    )
-    meta = {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "commands": commands,
-        "machine": f"{platform.machine()} {platform.node()}, "
+    rows, meta = continue_run(
+        "bench_portfolio.py",
+        argv,
+        rows,
+        meta,
+        resume=args.resume,
+        jobs=args.jobs,
+        versions=_versions(),
+        machine=f"{platform.machine()} {platform.node()}, "
         f"Python {platform.python_version()}",
-        "versions": _versions(),
-        "jobs": args.jobs,
-        "run_seconds": seconds,
-    }
+    )
+    seconds_before = meta["run_seconds"]
     done = {tuple(r[k] for k in KEY) for r in rows}
     jobs = [
         (t, name, seed, budget)
@@ -498,7 +497,7 @@ def main(argv=None) -> int:
     try:
         for job, row in zip(jobs, results):
             rows.append(row)
-            meta["run_seconds"] = seconds + time.perf_counter() - start
+            meta["run_seconds"] = seconds_before + time.perf_counter() - start
             save(args.out, prefix, rows, meta)
             print(
                 f"[{time.perf_counter() - start:7.1f}s] budget={job[3]} {job[0]} "

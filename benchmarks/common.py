@@ -27,6 +27,7 @@ import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
@@ -788,17 +789,39 @@ def check_choices(parser, **choices: tuple[Sequence[str], Any]) -> None:
 
 
 def continue_run(
-    script: str, argv: Sequence[str] | None, rows: list, meta: dict, resume: bool
-) -> tuple[list, list[str], float]:
-    """The rows kept, the commands and the seconds so far of a benchmark run.
+    script: str,
+    argv: Sequence[str] | None,
+    rows: list,
+    meta: dict,
+    *,
+    resume: bool,
+    jobs: int,
+    versions: dict,
+    machine: str,
+) -> tuple[list, dict]:
+    """The rows kept and the run record (``meta``) of a benchmark run.
 
-    With ``resume`` the finished rows of the stored run are kept and this
-    command is added to its list; otherwise the run starts afresh.
+    With ``resume`` the finished rows of the stored run are kept, this command
+    is added to its list and its seconds so far carry on; otherwise the run
+    starts afresh. The record holds the date, commands, machine, package
+    versions, worker processes and run seconds; scripts add their own keys.
     """
     command = f"python benchmarks/{script} " + " ".join(
         argv if argv is not None else sys.argv[1:]
     )
+    commands, seconds = [command], 0.0
     if resume:
-        kept = [r for r in rows if r["status"] == "ok"]
-        return kept, meta.get("commands", []) + [command], meta.get("run_seconds", 0.0)
-    return [], [command], 0.0
+        rows = [r for r in rows if r["status"] == "ok"]
+        commands = meta.get("commands", []) + commands
+        seconds = meta.get("run_seconds", 0.0)
+    else:
+        rows = []
+    record = {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "commands": commands,
+        "machine": machine,
+        "versions": versions,
+        "jobs": jobs,
+        "run_seconds": seconds,
+    }
+    return rows, record
