@@ -206,7 +206,7 @@ class EvolutionStrategy(Strategy):
             design = self.space.sample(n, self.random_state, method=self.initial_design)
             return np.vstack([first, self._unseen(design, running)])
         self._update_pool(fitness)
-        steps = self._steps(fitness, n_pending=0 if pending is None else len(pending))
+        steps = self._steps(fitness)
         pool_X = self.X_[self.pool_]
         pool_f = self._pool_fitness(fitness)
         # Categorical mutation rate: about one changed coordinate per child.
@@ -311,19 +311,13 @@ class EvolutionStrategy(Strategy):
         self._global_step *= np.exp((rate - 0.2) / 0.8)
         self._global_step = float(np.clip(self._global_step, _MIN_STEP, _MAX_STEP))
 
-    def _steps(self, fitness: np.ndarray, n_pending: int = 0) -> np.ndarray:
-        """Gaussian step size of each coordinate in the unit cube.
-
-        The schedule runs on proposals, told or still running: in
-        asynchronous mode as many as there are workers are running, and
-        counting only the told ones would keep the steps of a search that
-        many proposals younger.
-        """
+    def _steps(self, fitness: np.ndarray) -> np.ndarray:
+        """Gaussian step size of each coordinate in the unit cube."""
         d = self.space.n_dims
         if self.step_rule == "success":
             return np.full(d, self._global_step)
         budget = self.budget or 100
-        t = min(1.0, (len(fitness) + n_pending) / budget)
+        t = min(1.0, len(fitness) / budget)
         annealed = 0.25 * (0.02 / 0.25) ** t
         if self.step_rule == "anneal":
             return np.full(d, annealed)
