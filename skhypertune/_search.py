@@ -32,7 +32,7 @@ from . import _async, _progress
 from . import _sklearn_compat as compat
 from . import checkpoint as _checkpoint
 from .callbacks import SearchState
-from .pareto import objective_matrix, pareto_front, resolve_objectives
+from .pareto import _TIME_COLUMNS, objective_matrix, pareto_front, resolve_objectives
 from .space import SearchSpace
 from .strategies import RandomStrategy, Strategy
 
@@ -623,7 +623,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
             return self._objective_of(results)
         values = objective_matrix(results, objectives, maximise=True)
         for j, objective in enumerate(objectives):
-            if objective.column in ("mean_fit_time", "mean_score_time"):
+            if objective.column in _TIME_COLUMNS:
                 values[:, j] = -np.log(np.maximum(-values[:, j], 1e-6))
         values[np.isnan(values).any(axis=1)] = np.nan
         return values

@@ -38,6 +38,8 @@ __all__ = [
 ]
 
 _TIMES = {"fit_time": "mean_fit_time", "score_time": "mean_score_time"}
+#: The ``cv_results_`` columns that are measured seconds.
+_TIME_COLUMNS = frozenset(_TIMES.values())
 
 
 class Objective(NamedTuple):
@@ -128,7 +130,7 @@ Objective(name='fit_time', column='mean_fit_time', direction='min'))
             raise ValueError(f"objectives: names must be strings, got {name!r}.")
         column = _column(name, metrics, primary, columns)
         if direction is None:
-            is_cost = column in _TIMES.values() or column.startswith("std_")
+            is_cost = column in _TIME_COLUMNS or column.startswith("std_")
             direction = "min" if is_cost else "max"
         elif direction not in ("max", "min"):
             raise ValueError(
