@@ -67,13 +67,13 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         How the first generation is made. ``"portfolio"``: the
         ``initial_params``, then the estimator's portfolio of configurations
         known to do well across many datasets, mapped into
-        ``param_distributions`` (:func:`skhypertune.portfolio.portfolio_params`,
-        :ref:`portfolio`), up to half the generation, then scrambled Sobol
-        points; an error when the estimator (or the last step
-        of a pipeline) has no portfolio. ``"auto"``: ``"portfolio"`` when the
-        estimator has one, else ``"sobol"``. ``"sobol"``: a scrambled Sobol
-        generation only (the behaviour before portfolios existed);
-        ``"random"``: uniformly random points.
+        ``param_distributions`` (:func:`skhypertune.portfolio.portfolio_params`
+        with ``open_values="spread"``, :ref:`portfolio`), up to half the
+        generation, then scrambled Sobol points; an error when the estimator
+        (or the last step of a pipeline) has no portfolio. ``"auto"``:
+        ``"portfolio"`` when the estimator has one, else ``"sobol"``.
+        ``"sobol"``: a scrambled Sobol generation only (the behaviour before
+        portfolios existed); ``"random"``: uniformly random points.
     mutation_probability : float, default=0.8
         Probability that a child is mutated (Gaussian steps on numeric
         parameters, a new level for categorical ones). A child that equals an
@@ -348,13 +348,15 @@ class EvolutionSearchCV(BaseHyperSearchCV):
     def _design_size(self) -> int:
         # Seeds fill at most half the first generation, Sobol points the rest.
         # Portfolio configurations are alike by design (good values of the
-        # same few parameters, the others left as the estimator has them): a
-        # first generation made only of them leaves crossover little to mix
-        # and, with objectives, covers one end of the trade-off only.
+        # same few parameters): a first generation made only of them leaves
+        # crossover little to mix and, with objectives, covers one end of the
+        # trade-off only.
         return max(1, self._evolution_settings()[0] // 2)
 
     def _design_params(self, X, y) -> list[dict]:
-        return _search_design(self, X, y, self._n_splits)
+        # A population needs variety in every parameter for crossover to
+        # mix: what the portfolio does not set is spread, not repeated.
+        return _search_design(self, X, y, self._n_splits, open_values="spread")
 
     def _make_strategy(
         self, space: SearchSpace, rng: np.random.RandomState

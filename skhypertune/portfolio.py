@@ -17,9 +17,12 @@ user's ``param_distributions``:
   dropped; it is dropped too when it sets such a value for a parameter the
   user does not search and the estimator has another one (a configuration for
   ``kernel="linear"`` says nothing about the user's fixed ``"rbf"``);
-* searched parameters the configuration does not set take the estimator's
-  own value when the distribution can produce it, else the distribution's
-  median (the first value of a list);
+* searched parameters the configuration does not set (those of a
+  pipeline's earlier steps, say) take the estimator's own value when the
+  distribution can produce it, else the distribution's median (the first
+  value of a list); with ``open_values="spread"`` only the first
+  configuration does, and the others take values spread over the space by a
+  fixed low-discrepancy sequence (EvolutionSearchCV's first generation);
 * two configurations that map to the same parameter set count once.
 
 Values that depend on the data (``gamma`` relative to scikit-learn's
@@ -1082,8 +1085,14 @@ def _fit(dim: Dimension, value: Any, base: str, data: Callable[[], dict]) -> Any
     return _clip(dim, x)
 
 
-def _fill(dim: Dimension, current: Any) -> Any:
-    """A searched parameter the configuration leaves open."""
+def _fill(dim: Dimension, current: Any, spread: float | None = None) -> Any:
+    """A searched parameter the configuration leaves open.
+
+    ``spread`` is a unit-cube coordinate: given, the value is decoded from it
+    instead of taken from the estimator.
+    """
+    if spread is not None:
+        return dim.decode(dim.snap(spread))
     if dim.kind == "categorical":
         levels = _levels(dim)
         i = None if current is _MISSING else _find(levels, current)
@@ -1094,6 +1103,25 @@ def _fill(dim: Dimension, current: Any) -> Any:
         if math.isclose(mapped, x, rel_tol=1e-9, abs_tol=1e-12):
             return current if dim.kind != "integer" else mapped
     return dim.decode(dim.snap(0.5))
+
+
+def _spread_points(names: list[str], n: int) -> list[dict[str, float] | None]:
+    """Unit-cube coordinates for the open parameters of ``n`` configurations.
+
+    The first configuration keeps the estimator's own values (None); the
+    others take points of an unscrambled Sobol sequence, so that what the
+    portfolio says nothing about (a preprocessing step's parameters, a
+    parameter the portfolio does not tune) is spread over the space instead
+    of repeated. The sequence skips its corner and its centre point, and has
+    no randomness: the same space always gets the same design.
+    """
+    if n <= 1 or not names:
+        return [None] * n
+    from scipy.stats import qmc
+
+    m = max(1, math.ceil(math.log2(n + 1)))
+    rows = qmc.Sobol(len(names), scramble=False).random_base2(m)[2 : n + 1]
+    return [None] + [dict(zip(names, row.tolist())) for row in rows]
 
 
 def _structural(base: str, value: Any) -> bool:
@@ -1108,8 +1136,13 @@ def _map_entry(
     current: Mapping,
     fixed: Mapping,
     data: Callable[[], dict],
+    spread: Mapping[str, float] | None = None,
 ) -> dict | None:
-    """One configuration in one dict of the space, or None when it does not fit."""
+    """One configuration in one dict of the space, or None when it does not fit.
+
+    ``spread`` gives unit-cube coordinates for the searched parameters the
+    configuration leaves open; without it they take the estimator's values.
+    """
     values = {prefix + k: v for k, v in entry.items()}
     if not set(values) & (set(dims) - set(fixed)):
         return None
@@ -1126,7 +1159,11 @@ def _map_entry(
             if name in values:
                 out[name] = _fit(dim, values[name], name[len(prefix) :], data)
             else:
-                out[name] = _fill(dim, current.get(name, _MISSING))
+                out[name] = _fill(
+                    dim,
+                    current.get(name, _MISSING),
+                    None if spread is None else spread[name],
+                )
     except _Drop:
         return None
     return dict(sorted(out.items()))
@@ -1139,6 +1176,7 @@ def portfolio_params(
     y: Any = None,
     *,
     n_samples: int | None = None,
+    open_values: str = "estimator",
 ) -> list[dict]:
     """The portfolio of ``estimator`` mapped into ``param_distributions``.
 
@@ -1165,6 +1203,15 @@ def portfolio_params(
         Training samples of one fit (for values relative to it); None uses
         the number of rows of ``X``. The searchers pass the size of a CV
         training fold.
+    open_values : {"estimator", "spread"}, default="estimator"
+        Searched parameters a configuration does not set: ``"estimator"``
+        gives them the estimator's own value (or the distribution's median)
+        in every configuration, so the configurations differ only in what
+        the portfolio knows; ``"spread"`` does so in the first configuration
+        only and spreads them over the space in the others (a fixed Sobol
+        sequence, no randomness), for a design that needs variety in every
+        parameter. BayesSearchCV uses ``"estimator"``, EvolutionSearchCV
+        ``"spread"``.
 
     Returns
     -------
@@ -1183,6 +1230,10 @@ def portfolio_params(
     >>> portfolio_params(SVC(), space, X, y)[0]
     {'C': 1.0, 'kernel': 'rbf'}
     """
+    if open_values not in ("estimator", "spread"):
+        raise ValueError(
+            f"open_values must be 'estimator' or 'spread', got {open_values!r}."
+        )
     space = SearchSpace(param_distributions)
     prefix, final, heads = _unwrap(estimator)
     try:
@@ -1221,11 +1272,22 @@ def portfolio_params(
                 except Exception:
                     own = {}
                 here.update({prefix + k: v for k, v in own.items()})
-            mapped = [
-                _map_entry(e.params, dims, prefix, here, fixed, data)
+            entries = [
+                e.params
                 for e in _PORTFOLIOS[name]
+                if _map_entry(e.params, dims, prefix, here, fixed, data) is not None
             ]
-            per_branch.append([m for m in mapped if m is not None])
+            points = (
+                _spread_points(sorted(dims), len(entries))
+                if open_values == "spread"
+                else [None] * len(entries)
+            )
+            per_branch.append(
+                [
+                    _map_entry(e, dims, prefix, here, fixed, data, points[i])
+                    for i, e in enumerate(entries)
+                ]
+            )
     out, keys = [], set()
     # Round robin over the dicts (and listed estimators): each one's best
     # configurations come first.
@@ -1264,12 +1326,14 @@ def _has_portfolio(estimator: Any, param_distributions: Any) -> bool:
     return False
 
 
-def _search_design(search: Any, X: Any, y: Any, n_splits: int) -> list[dict]:
+def _search_design(
+    search: Any, X: Any, y: Any, n_splits: int, open_values: str = "estimator"
+) -> list[dict]:
     """Portfolio parameter sets a searcher's initial design starts with.
 
     Follows ``search.initial_design``: ``"auto"`` uses the portfolio when the
     estimator has one, ``"portfolio"`` requires it, ``"sobol"`` and
-    ``"random"`` use none.
+    ``"random"`` use none. ``open_values`` as for :func:`portfolio_params`.
     """
     design = search.initial_design
     if design in ("sobol", "random"):
@@ -1292,7 +1356,12 @@ def _search_design(search: Any, X: Any, y: Any, n_splits: int) -> list[dict]:
     except TypeError:
         n_train = None
     params = portfolio_params(
-        search.estimator, search.param_distributions, X, y, n_samples=n_train
+        search.estimator,
+        search.param_distributions,
+        X,
+        y,
+        n_samples=n_train,
+        open_values=open_values,
     )
     if not params and design == "portfolio":
         warnings.warn(

@@ -27,7 +27,7 @@ from sklearn.model_selection import RandomizedSearchCV
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from sklearn.svm import SVC, SVR
 
 from skhypertune import BayesSearchCV, EvolutionSearchCV
@@ -237,15 +237,17 @@ def test_no_overlap_with_the_searched_parameters_gives_nothing():
     assert portfolio_params(SVC(), {"tol": loguniform(1e-5, 1e-2)}, X, Y) == []
 
 
+OPEN_SPACE = {
+    "C": loguniform(1e-2, 1e2),
+    "tol": loguniform(1e-5, 1e-1),  # SVC's 1e-3 is inside
+    "shrinking": [False, True],  # SVC's True is listed
+    "cache_size": randint(10, 20),  # SVC's 200 is not: the median, 14
+    "class_weight": ["balanced", None],
+}
+
+
 def test_parameters_the_entry_leaves_open_take_the_estimators_value_or_median():
-    space = {
-        "C": loguniform(1e-2, 1e2),
-        "tol": loguniform(1e-5, 1e-1),  # SVC's 1e-3 is inside
-        "shrinking": [False, True],  # SVC's True is listed
-        "cache_size": randint(10, 20),  # SVC's 200 is not: the median, 14
-        "class_weight": ["balanced", None],
-    }
-    params = portfolio_params(SVC(), space, X, Y)
+    params = portfolio_params(SVC(), OPEN_SPACE, X, Y)
     assert params
     for p in params:
         assert p["tol"] == 1e-3 and p["shrinking"] is True
@@ -254,6 +256,53 @@ def test_parameters_the_entry_leaves_open_take_the_estimators_value_or_median():
         SVC(), {"C": [3.0], "decision_function_shape": ["x"]}, X, Y
     )
     assert all(p["decision_function_shape"] == "x" for p in first)
+
+
+def test_spread_open_values_keep_the_first_and_spread_the_others():
+    same = portfolio_params(SVC(), OPEN_SPACE, X, Y)
+    params = portfolio_params(SVC(), OPEN_SPACE, X, Y, open_values="spread")
+    assert len(params) >= 3
+    assert params[0] == same[0]
+    # The same configurations (two whose C both clip to 100 no longer
+    # coincide once their open values differ).
+    assert {p["C"] for p in params} == {p["C"] for p in same}
+    for name in ("tol", "shrinking", "cache_size", "class_weight"):
+        assert len({repr(p[name]) for p in params}) > 1, name
+    assert all(1e-5 <= p["tol"] <= 1e-1 and 10 <= p["cache_size"] < 20 for p in params)
+    # A fixed sequence: the same space always gets the same design.
+    assert portfolio_params(SVC(), OPEN_SPACE, X, Y, open_values="spread") == params
+    with pytest.raises(ValueError, match="open_values must be"):
+        portfolio_params(SVC(), OPEN_SPACE, X, Y, open_values="random")
+
+
+def test_a_pipelines_earlier_steps_are_spread_in_evolutions_design():
+    # Only the Ridge step has a portfolio; repeating the estimator's value,
+    # every entry keeps PolynomialFeatures(degree=2) and differs in alpha.
+    pipe = Pipeline(
+        [
+            ("poly", PolynomialFeatures()),
+            ("scale", StandardScaler()),
+            ("ridge", Ridge()),
+        ]
+    )
+    space = {
+        "poly__degree": [1, 2, 3],
+        "poly__interaction_only": [True, False],
+        "ridge__alpha": loguniform(1e-4, 1e4),
+    }
+    fixed = portfolio_params(pipe, space, XR, YR)
+    assert len(fixed) >= 3 and {p["poly__degree"] for p in fixed} == {2}
+    spread = portfolio_params(pipe, space, XR, YR, open_values="spread")
+    assert spread[0]["poly__degree"] == 2 and spread[0]["ridge__alpha"] == 1.0
+    assert len({p["poly__degree"] for p in spread}) == len(spread)
+    search = EvolutionSearchCV(pipe, space, n_iter=4, population_size=4, cv=2)
+    search.fit(XR, YR)
+    # Half the first generation is the portfolio, in order.
+    design = search.cv_results_["params"][:2]
+    assert [p["poly__degree"] for p in design] == [
+        p["poly__degree"] for p in spread[:2]
+    ]
+    assert design[0]["poly__degree"] != design[1]["poly__degree"]
 
 
 def test_data_dependent_values_follow_the_data():

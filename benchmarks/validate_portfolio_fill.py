@@ -1,0 +1,330 @@
+"""How a portfolio fills the parameters it does not set, checked off the benchmark.
+
+A portfolio configuration sets the parameters of the estimator it was derived
+for; a pipeline's earlier steps (``poly__degree``, ``pca__n_components``) and
+any other searched parameter are left open. This script compares two rules
+for them, on data that is neither a benchmark task nor a derivation dataset
+(synthetic sets with seeds 3xx; search seeds 100 and up, not the benchmark's):
+
+* ``fixed``: every configuration keeps the estimator's value (the rule before
+  2026-12-03, when every Ridge configuration of ``ridge_poly_diabetes`` used
+  ``degree=2`` and the portfolio differed in ``alpha`` alone);
+* ``spread``: the first configuration keeps it, the others take points of a
+  low-discrepancy sequence (the rule now).
+
+BayesSearchCV and EvolutionSearchCV run with ``initial_design="auto"`` under
+each rule, beside RandomizedSearchCV (the normalised score's 0; 100 = the
+best CV score seen with the same seed, averaged over seeds, as in
+``bench_search.py``), at budgets 10 and 20.
+
+Usage::
+
+    python benchmarks/validate_portfolio_fill.py --jobs 2
+
+Writes ``results/portfolio_fill.json`` and ``results/portfolio_fill.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import platform
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from scipy.stats import loguniform, randint
+from sklearn.datasets import make_classification, make_friedman2, make_friedman3
+from sklearn.decomposition import PCA
+from sklearn.feature_selection import SelectKBest, f_classif
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler, PolynomialFeatures, StandardScaler
+from sklearn.svm import SVC
+from threadpoolctl import threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_portfolio import _fmt, _paired, _per_seed
+from bench_search import _mean, _sem, _table, _versions, references, summarise
+from common import SEARCHERS, Searcher, Task, continue_run, run_one
+
+BUDGETS = [10, 20]
+SEEDS = list(range(100, 108))
+PAIRS = [
+    ("bayes_spread", "bayes_fixed"),
+    ("evolution_spread", "evolution_fixed"),
+]
+
+
+def _poly_ridge(seed):
+    return Pipeline(
+        [
+            ("poly", PolynomialFeatures()),
+            ("scale", StandardScaler()),
+            ("ridge", Ridge()),
+        ]
+    )
+
+
+_POLY_SPACE = {
+    "poly__degree": [1, 2, 3],
+    "poly__interaction_only": [True, False],
+    "ridge__alpha": loguniform(1e-4, 1e4),
+}
+
+
+def _classification(seed, n_features, n_informative):
+    return lambda: make_classification(
+        n_samples=900,
+        n_features=n_features,
+        n_informative=n_informative,
+        n_redundant=2,
+        flip_y=0.05,
+        random_state=seed,
+    )
+
+
+TASKS: dict[str, Task] = {
+    t.name: t
+    for t in [
+        Task(
+            "poly_ridge_friedman2",
+            "regression",
+            lambda: make_friedman2(n_samples=600, noise=150.0, random_state=301),
+            _poly_ridge,
+            lambda: dict(_POLY_SPACE),
+            n_train=300,
+            description="PolynomialFeatures + Ridge, friedman2",
+        ),
+        Task(
+            "poly_ridge_friedman3",
+            "regression",
+            lambda: make_friedman3(n_samples=600, noise=0.1, random_state=302),
+            _poly_ridge,
+            lambda: dict(_POLY_SPACE),
+            n_train=300,
+            description="PolynomialFeatures + Ridge, friedman3",
+        ),
+        Task(
+            "pca_svc",
+            "classification",
+            _classification(303, 30, 6),
+            lambda seed: Pipeline(
+                [("scale", StandardScaler()), ("pca", PCA()), ("svc", SVC())]
+            ),
+            lambda: {
+                "pca__n_components": randint(2, 30),
+                "svc__C": loguniform(1e-2, 1e3),
+                "svc__gamma": loguniform(1e-4, 1e1),
+            },
+            n_train=400,
+            description="StandardScaler + PCA + SVC",
+        ),
+        Task(
+            "kbest_logistic",
+            "classification",
+            _classification(304, 40, 5),
+            lambda seed: Pipeline(
+                [
+                    ("scale", StandardScaler()),
+                    ("kbest", SelectKBest(f_classif)),
+                    ("lr", LogisticRegression(max_iter=500)),
+                ]
+            ),
+            lambda: {
+                "kbest__k": randint(1, 41),
+                "lr__C": loguniform(1e-4, 1e3),
+            },
+            n_train=400,
+            description="StandardScaler + SelectKBest + LogisticRegression",
+        ),
+        Task(
+            "scaler_knn",
+            "classification",
+            _classification(305, 12, 4),
+            lambda seed: Pipeline(
+                [("scale", StandardScaler()), ("knn", KNeighborsClassifier())]
+            ),
+            lambda: {
+                "scale": [StandardScaler(), MinMaxScaler(), "passthrough"],
+                "knn__n_neighbors": randint(1, 50),
+                "knn__weights": ["uniform", "distance"],
+                "knn__p": [1, 2],
+            },
+            n_train=400,
+            description="scaler choice + KNeighborsClassifier",
+        ),
+    ]
+}
+
+
+def _build(class_name: str):
+    def build(task, estimator, space, cv, budget, seed):
+        import skhypertune
+
+        return getattr(skhypertune, class_name)(
+            estimator,
+            space,
+            n_iter=budget,
+            initial_design="auto",
+            random_state=seed,
+            cv=cv,
+            scoring=task.scoring,
+            n_jobs=1,
+            refit=True,
+        )
+
+    return build
+
+
+SEARCHERS_HERE: dict[str, Searcher] = {"random": SEARCHERS["random"]}
+for _cls, _short in (("BayesSearchCV", "bayes"), ("EvolutionSearchCV", "evolution")):
+    for _rule in ("fixed", "spread"):
+        SEARCHERS_HERE[f"{_short}_{_rule}"] = Searcher(
+            f"{_short}_{_rule}", _build(_cls)
+        )
+
+
+def _run(job: tuple[str, str, int, int]) -> dict:
+    task_name, name, seed, budget = job
+    from skhypertune import portfolio
+
+    if name.endswith("_fixed"):
+        # The old rule: no configuration gets spread coordinates.
+        portfolio._spread_points = lambda names, n: [None] * n
+    with contextlib.redirect_stdout(io.StringIO()):
+        with threadpool_limits(limits=1):
+            row = run_one(TASKS[task_name], SEARCHERS_HERE[name], budget, seed)
+    return row.as_dict()
+
+
+def render(rows: list[dict], meta: dict) -> str:
+    tasks = list(TASKS)
+    budgets = sorted({r["budget"] for r in rows})
+    refs = references(rows)
+    norm = {}
+    for b in budgets:
+        at = [r for r in rows if r["budget"] == b]
+        summarise(at, refs)
+        norm[b] = _per_seed(at)
+    lines = [
+        "# Portfolio fill of open parameters, checked off the benchmark",
+        "",
+        f"Generated {meta['date']} by `{'`, `'.join(meta['commands'])}` in "
+        f"{meta['run_seconds'] / 60:.1f} min ({meta['jobs']} worker processes); "
+        f"scikit-learn {meta['versions'].get('scikit-learn')}.",
+        "",
+        f"{len(tasks)} tasks x seeds {sorted({r['seed'] for r in rows})}; "
+        "3-fold CV; tasks and seeds are neither benchmark tasks nor derivation "
+        "data (see the script's docstring). Normalised CV score: 0 = "
+        "RandomizedSearchCV's mean at the same budget, 100 = best seen per seed.",
+        "",
+        "## Normalised CV score (mean over tasks ± standard error over tasks)",
+        "",
+    ]
+    names = [n for n in SEARCHERS_HERE if any(r["searcher"] == n for r in rows)]
+    body = []
+    for name in names:
+        cells = [f"**{name}**"]
+        for b in budgets:
+            per_task = [
+                _mean(
+                    [v for (n, t, _), v in norm[b].items() if t == task and n == name]
+                )
+                for task in tasks
+            ]
+            cells.append(f"{_fmt(_mean(per_task))} ± {_fmt(_sem(per_task))}")
+        body.append(cells)
+    lines.append(_table(["searcher"] + [f"budget {b}" for b in budgets], body))
+    lines += [
+        "",
+        "## Paired differences, spread − fixed",
+        "",
+        "Mean over tasks of each task's mean difference ± standard error over "
+        "tasks (over the (task, seed) pairs in brackets); wins / losses count "
+        "the pairs.",
+        "",
+    ]
+    body = []
+    pairs = [(a, b) for a, b in PAIRS if a in names and b in names]
+    for a, b_name in pairs:
+        cells = [f"{a} − {b_name}"]
+        for b in budgets:
+            p = _paired(norm[b], a, b_name, tasks)
+            cells.append(
+                f"{_fmt(p['mean'], sign=True)} ± {_fmt(p['sem_tasks'])} "
+                f"(pairs ± {_fmt(p['sem_pairs'])}); {p['wins']} / {p['losses']}"
+            )
+        body.append(cells)
+    lines.append(_table(["a − b"] + [f"budget {b}" for b in budgets], body))
+    lines += ["", "## Per task, spread − fixed (normalised points, ± over seeds)", ""]
+    body = []
+    for task in tasks:
+        cells = [task]
+        for a, b_name in pairs:
+            for b in budgets:
+                p = _paired(norm[b], a, b_name, [task])
+                cells.append(f"{_fmt(p['mean'], sign=True)} ± {_fmt(p['sem_pairs'])}")
+        body.append(cells)
+    header = ["task"] + [
+        f"{a.split('_')[0]}, budget {b}" for a, _ in pairs for b in budgets
+    ]
+    lines.append(_table(header, body))
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--seeds", type=int, nargs="+", default=SEEDS)
+    parser.add_argument("--searchers", nargs="+", default=list(SEARCHERS_HERE))
+    parser.add_argument("--report-only", action="store_true")
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).resolve().parent / "results"
+    )
+    args = parser.parse_args(argv)
+    path = args.out / "portfolio_fill.json"
+    if args.report_only:
+        stored = json.loads(path.read_text())
+        (args.out / "portfolio_fill.md").write_text(
+            render(stored["rows"], stored["meta"])
+        )
+        return 0
+    rows, meta = continue_run(
+        "validate_portfolio_fill.py",
+        argv,
+        [],
+        {},
+        resume=False,
+        jobs=args.jobs,
+        versions=_versions(),
+        machine=f"{platform.machine()} {platform.node()}",
+    )
+    jobs = [
+        (t, name, seed, b)
+        for b in BUDGETS
+        for t in TASKS
+        for seed in args.seeds
+        for name in args.searchers
+    ]
+    start = time.perf_counter()
+    # One task per worker process, so the patched rule never leaks into
+    # another searcher's run.
+    with ProcessPoolExecutor(args.jobs, max_tasks_per_child=1) as pool:
+        for job, row in zip(jobs, pool.map(_run, jobs)):
+            rows.append(row)
+            print(f"{job}: {row['status']} best_cv={row['best_cv']:.4f}", flush=True)
+    meta["run_seconds"] = time.perf_counter() - start
+    path.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+    (args.out / "portfolio_fill.md").write_text(render(rows, meta))
+    print(f"wrote {args.out / 'portfolio_fill.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
