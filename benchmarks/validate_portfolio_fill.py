@@ -6,11 +6,13 @@ any other searched parameter are left open. This script compares two rules
 for them, on data that is neither a benchmark task nor a derivation dataset
 (synthetic sets with seeds 3xx; search seeds 100 and up, not the benchmark's):
 
-* ``fixed``: every configuration keeps the estimator's value (the rule before
+* ``fixed`` (``open_values="estimator"``): every configuration keeps the
+  estimator's value (BayesSearchCV's rule, and EvolutionSearchCV's before
   2026-12-03, when every Ridge configuration of ``ridge_poly_diabetes`` used
   ``degree=2`` and the portfolio differed in ``alpha`` alone);
-* ``spread``: the first configuration keeps it, the others take points of a
-  low-discrepancy sequence (the rule now).
+* ``spread`` (``open_values="spread"``): the first configuration keeps it,
+  the others take points of a low-discrepancy sequence (EvolutionSearchCV's
+  rule now).
 
 BayesSearchCV and EvolutionSearchCV run with ``initial_design="auto"`` under
 each rule, beside RandomizedSearchCV (the normalised score's 0; 100 = the
@@ -20,6 +22,8 @@ best CV score seen with the same seed, averaged over seeds, as in
 Usage::
 
     python benchmarks/validate_portfolio_fill.py --jobs 2
+    python benchmarks/validate_portfolio_fill.py --jobs 2 --seeds $(seq 100 115) \
+        --searchers random evolution_fixed evolution_spread
 
 Writes ``results/portfolio_fill.json`` and ``results/portfolio_fill.md``.
 """
@@ -49,7 +53,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_portfolio import _fmt, _paired, _per_seed
+from bench_portfolio import _build, _fmt, _paired, _per_seed
 from bench_search import _mean, _sem, _table, _versions, references, summarise
 from common import SEARCHERS, Searcher, Task, continue_run, run_one
 
@@ -163,30 +167,11 @@ TASKS: dict[str, Task] = {
 }
 
 
-def _build(class_name: str):
-    def build(task, estimator, space, cv, budget, seed):
-        import skhypertune
-
-        return getattr(skhypertune, class_name)(
-            estimator,
-            space,
-            n_iter=budget,
-            initial_design="auto",
-            random_state=seed,
-            cv=cv,
-            scoring=task.scoring,
-            n_jobs=1,
-            refit=True,
-        )
-
-    return build
-
-
 SEARCHERS_HERE: dict[str, Searcher] = {"random": SEARCHERS["random"]}
 for _cls, _short in (("BayesSearchCV", "bayes"), ("EvolutionSearchCV", "evolution")):
     for _rule in ("fixed", "spread"):
         SEARCHERS_HERE[f"{_short}_{_rule}"] = Searcher(
-            f"{_short}_{_rule}", _build(_cls)
+            f"{_short}_{_rule}", _build(_cls, "auto")
         )
 
 
@@ -194,9 +179,12 @@ def _run(job: tuple[str, str, int, int]) -> dict:
     task_name, name, seed, budget = job
     from skhypertune import portfolio
 
-    if name.endswith("_fixed"):
-        # The old rule: no configuration gets spread coordinates.
-        portfolio._spread_points = lambda names, n: [None] * n
+    # Both searchers under the rule the row names, whichever they default to.
+    rule = "estimator" if name.endswith("_fixed") else "spread"
+    mapped = portfolio.portfolio_params
+    portfolio.portfolio_params = lambda *a, **k: mapped(
+        *a, **{**k, "open_values": rule}
+    )
     with contextlib.redirect_stdout(io.StringIO()):
         with threadpool_limits(limits=1):
             row = run_one(TASKS[task_name], SEARCHERS_HERE[name], budget, seed)
