@@ -41,6 +41,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import binomtest
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -169,10 +170,13 @@ def _design_table(tasks: list[str], budgets: list[int]) -> str:
         for budget in budgets:
             bayes = BayesSearchCV(est, space, n_iter=budget)
             evo = EvolutionSearchCV(est, space, n_iter=budget)
-            sizes = [bayes._design_size(), evo._evolution_settings()[0]]
             params = _search_design(bayes, X, y, 3)
-            cells.append(f"{min(len(params), sizes[0])} / {sizes[0]}")
-            cells.append(f"{min(len(params), sizes[1])} / {sizes[1]}")
+            size = bayes._design_size()
+            cells.append(f"{min(len(params), size)} / {size}")
+            # The portfolio fills at most half of evolution's first generation.
+            params = _search_design(evo, X, y, 3, open_values="spread")
+            size = evo._design_size()
+            cells.append(f"{min(len(params), size)} / {evo._evolution_settings()[0]}")
         params = _search_design(BayesSearchCV(est, space), X, y, 3)
         first = ", ".join(
             f"{k}={_short(v)}" for k, v in (params[:1] or [{}])[0].items()
@@ -269,9 +273,11 @@ def render(rows: list[dict], meta: dict) -> str:
                     f"{_fmt(p['mean'], sign=True)} ± {_fmt(p['sem_tasks'])} "
                     f"(pairs ± {_fmt(p['sem_pairs'])})"
                 )
+                untied = p["wins"] + p["losses"]
+                sign_p = binomtest(p["wins"], untied).pvalue if untied else math.nan
                 robust.append(
                     f"{_fmt(p['median'], sign=True)}; {p['wins']} / {p['losses']} "
-                    f"of {p['n_pairs']}"
+                    f"of {p['n_pairs']} (p = {sign_p:.2g})"
                 )
             pair_lines.append(line)
             robust_lines.append(robust)
@@ -355,6 +361,7 @@ def render(rows: list[dict], meta: dict) -> str:
         f"Run time: {_fmt(meta.get('run_seconds', math.nan) / 60)} min "
         f"(worker processes: {meta.get('jobs', 1)}). Versions: {versions}.",
         "",
+        *([meta["note"], ""] if meta.get("note") else []),
         f"{len(tasks)} tasks x {len(seeds)} seeds (seeds {seeds}) x budgets "
         f"{budgets}; tasks, splits, folds and scoring of the search benchmark "
         '(`common.TASKS`), n_jobs=1. `*_portfolio` = `initial_design="auto"` '
@@ -385,7 +392,9 @@ def render(rows: list[dict], meta: dict) -> str:
         "a small denominator, and its normalised differences can reach "
         "hundreds of points from one seed (see the per-task tables); so also "
         "the median over tasks of the per-task mean difference, and in how "
-        "many (task, seed) pairs a scored higher / lower than b (the rest tie):",
+        "many (task, seed) pairs a scored higher / lower than b (the rest tie), "
+        "with the two-sided sign test's p-value of those counts (pairs of one "
+        "task are not independent, so it is optimistic):",
         "",
         _table(
             ["a − b", "tasks"]
@@ -412,7 +421,8 @@ def render(rows: list[dict], meta: dict) -> str:
         "",
         "Portfolio candidates in the initial design (of its size: "
         "`n_initial_points` capped at n_iter // 4 for Bayes, the first "
-        "generation for evolution), the number of portfolio configurations "
+        "generation for evolution, of which the portfolio fills at most half), "
+        "the number of portfolio configurations "
         "that map into the task's space, and the first one.",
         "",
         _design_table(known, budgets),
