@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from .callbacks import SearchState
-from .pareto import objective_matrix, pareto_front, resolve_objectives
+from .pareto import _TIME_COLUMNS, objective_matrix, pareto_front, resolve_objectives
 
 __all__ = ["report"]
 
@@ -911,7 +911,7 @@ def _plots_section(search, searches, labels, metric) -> str:
 # -- several objectives ------------------------------------------------------------
 def _better(objective) -> str:
     better = "higher is better" if objective.direction == "max" else "lower is better"
-    if objective.column in ("mean_fit_time", "mean_score_time"):
+    if objective.column in _TIME_COLUMNS:
         return f"s, {better}"
     return better
 

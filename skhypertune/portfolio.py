@@ -1272,22 +1272,17 @@ def portfolio_params(
                 except Exception:
                     own = {}
                 here.update({prefix + k: v for k, v in own.items()})
-            entries = [
-                e.params
-                for e in _PORTFOLIOS[name]
-                if _map_entry(e.params, dims, prefix, here, fixed, data) is not None
-            ]
-            points = (
-                _spread_points(sorted(dims), len(entries))
-                if open_values == "spread"
-                else [None] * len(entries)
-            )
-            per_branch.append(
-                [
-                    _map_entry(e, dims, prefix, here, fixed, data, points[i])
-                    for i, e in enumerate(entries)
-                ]
-            )
+            entries = [e.params for e in _PORTFOLIOS[name]]
+            mapped = [_map_entry(e, dims, prefix, here, fixed, data) for e in entries]
+            fitting = [i for i, m in enumerate(mapped) if m is not None]
+            if open_values == "spread":
+                # Open values never make an entry drop: spread over those that fit.
+                points = _spread_points(sorted(dims), len(fitting))
+                for i, u in zip(fitting[1:], points[1:]):
+                    mapped[i] = _map_entry(
+                        entries[i], dims, prefix, here, fixed, data, u
+                    )
+            per_branch.append([mapped[i] for i in fitting])
     out, keys = [], set()
     # Round robin over the dicts (and listed estimators): each one's best
     # configurations come first.
