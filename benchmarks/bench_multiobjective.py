@@ -55,7 +55,6 @@ import contextlib
 import io
 import json
 import math
-import platform
 import sys
 import time
 import traceback
@@ -69,7 +68,7 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_portfolio import _fmt
-from bench_search import _cores, _mean, _sem, _table, _versions
+from bench_search import _mean, _sem, _table, _versions
 from common import (
     SEARCHERS,
     TASKS,
@@ -79,6 +78,7 @@ from common import (
     _short_error,
     check_choices,
     continue_run,
+    machine,
     quiet_fit_warnings,
 )
 
@@ -592,8 +592,7 @@ def main(argv=None) -> int:
         resume=args.resume,
         jobs=args.jobs,
         versions=_versions(),
-        machine=f"{platform.machine()} {platform.node()}, "
-        f"Python {platform.python_version()}, cores visible: {_cores()}",
+        machine=machine(cores=True),
     )
     seconds_before = meta["run_seconds"]
     meta |= {

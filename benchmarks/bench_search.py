@@ -25,8 +25,6 @@ import csv
 import io
 import json
 import math
-import os
-import platform
 import re
 import sys
 import time
@@ -47,6 +45,7 @@ from common import (
     RunResult,
     check_choices,
     ga_population_size,
+    machine,
     run_one,
 )
 
@@ -523,8 +522,7 @@ def main(argv=None) -> int:
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "python benchmarks/bench_search.py "
         + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": f"{platform.machine()} {platform.node()}, "
-        f"Python {platform.python_version()}, cores visible: {_cores()}",
+        "machine": machine(cores=True),
         "versions": _versions(),
         "cv": "StratifiedKFold/KFold(3, shuffle=True, random_state=seed)",
     }
@@ -576,12 +574,6 @@ def main(argv=None) -> int:
         print(f"wrote {path}")
     print(f"total {time.perf_counter() - start:.0f} s")
     return 0
-
-
-def _cores() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 if __name__ == "__main__":

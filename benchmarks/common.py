@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
+import platform
 import random
 import sys
 import time
@@ -786,6 +788,15 @@ def check_choices(parser, **choices: tuple[Sequence[str], Any]) -> None:
         unknown = [c for c in chosen if c not in known]
         if unknown:
             parser.error(f"unknown {kind}(s) {unknown}; choose from {list(known)}")
+
+
+def machine(cores: bool = False) -> str:
+    """The machine of a run record: architecture, host, Python (, cores seen)."""
+    text = f"{platform.machine()} {platform.node()}, Python {platform.python_version()}"
+    if cores:
+        n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        text += f", cores visible: {n or os.cpu_count() or 1}"
+    return text
 
 
 def continue_run(

@@ -34,7 +34,6 @@ import argparse
 import contextlib
 import io
 import json
-import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -55,7 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_portfolio import _build, _fmt, _paired, _per_seed
 from bench_search import _mean, _sem, _table, _versions, references, summarise
-from common import SEARCHERS, Searcher, Task, continue_run, run_one
+from common import SEARCHERS, Searcher, Task, _scaled, continue_run, machine, run_one
 
 BUDGETS = [10, 20]
 SEEDS = list(range(100, 108))
@@ -151,9 +150,7 @@ TASKS: dict[str, Task] = {
             "scaler_knn",
             "classification",
             _classification(305, 12, 4),
-            lambda seed: Pipeline(
-                [("scale", StandardScaler()), ("knn", KNeighborsClassifier())]
-            ),
+            lambda seed: _scaled("knn", KNeighborsClassifier()),
             lambda: {
                 "scale": [StandardScaler(), MinMaxScaler(), "passthrough"],
                 "knn__n_neighbors": randint(1, 50),
@@ -291,7 +288,7 @@ def main(argv=None) -> int:
         resume=False,
         jobs=args.jobs,
         versions=_versions(),
-        machine=f"{platform.machine()} {platform.node()}",
+        machine=machine(),
     )
     jobs = [
         (t, name, seed, b)
