@@ -80,6 +80,7 @@ from common import (
     continue_run,
     machine,
     quiet_fit_warnings,
+    run_record_lines,
 )
 
 from skhypertune.pareto import hypervolume, pareto_front
@@ -427,20 +428,12 @@ def render(rows: list[dict], meta: dict) -> str:
             )
 
     failed = [r for r in rows if r["status"] != "ok"]
-    commands = "\n".join(f"    {c}" for c in meta.get("commands", ["?"]))
-    versions = ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items())
     box = (1 - REFERENCE) ** 2
     parts = [
         "# Multi-objective search: hypervolume of (CV score, fit time), budgets "
         + ", ".join(map(str, budgets)),
         "",
-        f"Generated {meta.get('date', '?')} on {meta.get('machine', '?')} by",
-        "",
-        commands,
-        "",
-        f"Run time: {_fmt(meta.get('run_seconds', math.nan) / 60)} min "
-        f"(worker processes: {meta.get('jobs', 1)}). Versions: {versions}.",
-        "",
+        *run_record_lines(meta),
         f"{len(tasks)} tasks x {len(seeds)} seeds (seeds {seeds}) x budgets "
         f"{budgets} evaluated candidates; tasks, training data, CV splits and "
         "scoring of the search benchmark (`common.TASKS`), the same for every "

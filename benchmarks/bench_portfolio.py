@@ -55,6 +55,7 @@ from common import (
     continue_run,
     machine,
     run_one,
+    run_record_lines,
 )
 
 BUDGETS = [10, 20, 40]
@@ -352,19 +353,10 @@ def render(rows: list[dict], meta: dict) -> str:
         for t in tasks
     ]
     failed = [r for r in rows if r["status"] != "ok"]
-    commands = "\n".join(f"    {c}" for c in meta.get("commands", ["?"]))
-    versions = ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items())
     parts = [
         "# Portfolio initial design, budgets " + ", ".join(map(str, budgets)),
         "",
-        f"Generated {meta.get('date', '?')} on {meta.get('machine', '?')} by",
-        "",
-        commands,
-        "",
-        f"Run time: {_fmt(meta.get('run_seconds', math.nan) / 60)} min "
-        f"(worker processes: {meta.get('jobs', 1)}). Versions: {versions}.",
-        "",
-        *([meta["note"], ""] if meta.get("note") else []),
+        *run_record_lines(meta),
         f"{len(tasks)} tasks x {len(seeds)} seeds (seeds {seeds}) x budgets "
         f"{budgets}; tasks, splits, folds and scoring of the search benchmark "
         '(`common.TASKS`), n_jobs=1. `*_portfolio` = `initial_design="auto"` '

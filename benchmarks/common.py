@@ -799,6 +799,27 @@ def machine(cores: bool = False) -> str:
     return text
 
 
+def run_record_lines(meta: dict) -> list[str]:
+    """Markdown lines of a :func:`continue_run` record: when, where, how long.
+
+    The date and machine, the commands (indented as code), run time, worker
+    processes and versions, then the record's ``note`` when it has one.
+    """
+    minutes = meta.get("run_seconds", math.nan) / 60
+    run_time = "–" if math.isnan(minutes) else f"{round(minutes, 1) + 0.0:.1f}"
+    versions = ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items())
+    lines = [
+        f"Generated {meta.get('date', '?')} on {meta.get('machine', '?')} by",
+        "",
+        "\n".join(f"    {c}" for c in meta.get("commands", ["?"])),
+        "",
+        f"Run time: {run_time} min (worker processes: {meta.get('jobs', 1)}). "
+        f"Versions: {versions}.",
+        "",
+    ]
+    return lines + ([meta["note"], ""] if meta.get("note") else [])
+
+
 def continue_run(
     script: str,
     argv: Sequence[str] | None,
