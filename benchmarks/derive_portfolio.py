@@ -37,10 +37,15 @@ every configuration scores alike). Usage::
     python benchmarks/derive_portfolio.py                   # all families (~30 min)
     python benchmarks/derive_portfolio.py --families svc knn_clf
     python benchmarks/derive_portfolio.py --report-only     # re-render from the JSON
+    python benchmarks/derive_portfolio.py --steps           # step portfolios (~2 min)
 
 Writes ``results/portfolio_derivation.json`` (every score) and
 ``results/portfolio_derivation.md``, and prints the entries to paste into
-``skhypertune/portfolio.py``.
+``skhypertune/portfolio.py``. ``--steps`` derives the portfolios of pipeline
+steps instead (:data:`STEPS`: ``PolynomialFeatures``, ``PCA``,
+``SelectKBest``), whose parameters an estimator's portfolio leaves open: a
+setting is scored by the estimators that usually follow the step (see
+:func:`evaluate_step`), into ``results/portfolio_steps.json`` and ``.md``.
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ from sklearn.datasets import (
     make_sparse_uncorrelated,
     make_swiss_roll,
 )
+from sklearn.decomposition import PCA
 from sklearn.ensemble import (
     ExtraTreesClassifier,
     ExtraTreesRegressor,
@@ -84,18 +90,20 @@ from sklearn.ensemble import (
     RandomForestRegressor,
 )
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_selection import SelectKBest, f_classif, f_regression
 from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, Ridge
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
-from sklearn.preprocessing import StandardScaler
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from sklearn.svm import SVC, SVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from skhypertune.portfolio import Relative, _data_summary
+from skhypertune.portfolio import _PORTFOLIOS, Relative, _data_summary
 
 N_SPLITS = 3
 CV_SEED = 12345  # not a benchmark seed (those are 0-9)
@@ -744,6 +752,183 @@ def greedy(norm: np.ndarray, size: int, min_gain: float = 5e-3) -> list[int]:
 
 
 # --------------------------------------------------------------------------
+# Step portfolios
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class StepFamily:
+    """A pipeline step whose searched parameters an estimator portfolio leaves open.
+
+    A setting of the step is scored, on a dataset, by the best of the first
+    :data:`N_DOWNSTREAM` configurations of each ``downstream`` estimator's
+    portfolio placed after it: what a short search starting from the
+    portfolio would see.
+    """
+
+    module: str
+    make: Callable[[str], Any]  # kind -> a fresh step
+    pool: tuple[tuple[str, dict], ...]  # row 0: scikit-learn's default
+    downstream: tuple[str, ...]
+    rescale: bool = False  # a StandardScaler after the step
+
+
+N_DOWNSTREAM = 3
+_FRACTIONS = (0.75, 0.5, 0.25, 0.1)
+_MODELS = ("svc", "knn_clf", "logistic", "svr", "knn_reg", "ridge")
+
+STEPS: dict[str, StepFamily] = {
+    "PolynomialFeatures": StepFamily(
+        "sklearn.preprocessing",
+        lambda kind: PolynomialFeatures(),
+        (
+            ("scikit-learn default", {"degree": 2, "interaction_only": False}),
+            ("own runs", {"degree": 1, "interaction_only": False}),
+            ("own runs", {"degree": 2, "interaction_only": True}),
+            ("own runs", {"degree": 3, "interaction_only": False}),
+            ("own runs", {"degree": 3, "interaction_only": True}),
+        ),
+        ("logistic", "ridge"),
+        rescale=True,
+    ),
+    "PCA": StepFamily(
+        "sklearn.decomposition",
+        lambda kind: PCA(random_state=0),
+        (
+            # n_components=None keeps min(n, p) components.
+            ("scikit-learn default", {"n_components": Relative(1.0, "min(n,p)")}),
+            *(
+                ("own runs", {"n_components": Relative(f, "min(n,p)")})
+                for f in _FRACTIONS
+            ),
+        ),
+        _MODELS,
+    ),
+    "SelectKBest": StepFamily(
+        "sklearn.feature_selection",
+        lambda kind: SelectKBest(
+            f_classif if kind == "classification" else f_regression
+        ),
+        (
+            ("scikit-learn default", {"k": 10}),
+            ("own runs", {"k": Relative(1.0, "p")}),
+            *(("own runs", {"k": Relative(f, "p")}) for f in _FRACTIONS),
+        ),
+        _MODELS,
+    ),
+}
+
+
+def _count(value, summary: dict):
+    """A step setting resolved on the data reaching the step."""
+    if isinstance(value, Relative):
+        return max(1, int(round(value.resolve(summary))))
+    return value
+
+
+def evaluate_step(name: str) -> dict:
+    """Score of every setting of a step, per (downstream estimator, dataset)."""
+    step = STEPS[name]
+    columns, scores = [], []
+    for model in step.downstream:
+        family = FAMILIES[model]
+        entries = _PORTFOLIOS[model][:N_DOWNSTREAM]
+        datasets = CLASSIFICATION if family.kind == "classification" else REGRESSION
+        scoring = "accuracy" if family.kind == "classification" else "r2"
+        splitter = StratifiedKFold if family.kind == "classification" else KFold
+        for ds in datasets:
+            X, y = _load(family.kind, ds, family.scale)
+            n_train = int(round(len(X) * (N_SPLITS - 1) / N_SPLITS))
+            reach = _data_summary([], X, y, n_train)
+            cv = splitter(N_SPLITS, shuffle=True, random_state=CV_SEED)
+            column = []
+            for _, setting in step.pool:
+                params = {k: _count(v, reach) for k, v in setting.items()}
+                head = [step.make(family.kind).set_params(**params)]
+                if step.rescale:
+                    head.append(StandardScaler())
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    summary = _data_summary([make_pipeline(*head)], X, y, n_train)
+                    best = -np.inf
+                    for entry in entries:
+                        est = family.make().set_params(
+                            **_resolve(entry.params, summary)
+                        )
+                        if "random_state" in est.get_params():
+                            est.set_params(random_state=0)
+                        s = cross_val_score(
+                            make_pipeline(*head, est),
+                            X,
+                            y,
+                            cv=cv,
+                            scoring=scoring,
+                            error_score=np.nan,
+                        )
+                        best = np.nanmax([best, float(np.mean(s))])
+                column.append(best)
+            columns.append(f"{model}/{ds}")
+            scores.append(column)
+    return {
+        "columns": columns,
+        "pool": [{"source": src, "params": _jsonable(p)} for src, p in step.pool],
+        "scores": np.array(scores).T.tolist(),
+    }
+
+
+def render_steps(results: dict, meta: dict) -> tuple[str, str]:
+    """Markdown report and the entries of ``_STEP_PORTFOLIOS``."""
+    md = [
+        "# Step portfolio derivation",
+        "",
+        f"Generated {meta.get('date', '?')} by `python benchmarks/derive_portfolio.py "
+        f"--steps` in {meta.get('minutes', float('nan')):.1f} min (scikit-learn "
+        f"{meta.get('sklearn', '?')}).",
+        "",
+        "A setting of a pipeline step is scored on a derivation dataset by the "
+        f"best mean CV score ({N_SPLITS}-fold, seed {CV_SEED}) of the first "
+        f"{N_DOWNSTREAM} portfolio configurations of an estimator placed after "
+        "it (with a StandardScaler between for PolynomialFeatures); each (estimator, "
+        "dataset) pair is one column of the normalised score, and the portfolio "
+        "is chosen from the columns as the estimator portfolios are (see "
+        "`portfolio_derivation.md`), up to four settings.",
+        "",
+    ]
+    code = ["_STEP_PORTFOLIOS = {"]
+    for name, res in results.items():
+        scores = np.array(res["scores"], dtype=float)
+        norm = normalised(scores)
+        pool = [(p["source"], _from_json(p["params"])) for p in res["pool"]]
+        chosen = greedy(norm, 4)
+        models = sorted({c.split("/")[0] for c in res["columns"]})
+        md += [
+            f"## {name}",
+            "",
+            f"{len(pool)} settings, {len(res['columns'])} columns (followed by "
+            f"{', '.join(models)}).",
+            "",
+            "| rank | source | alone | portfolio | setting |",
+            "|---|---|---|---|---|",
+        ]
+        best = np.full(norm.shape[1], -np.inf)
+        code.append(f'    ("{STEPS[name].module}", "{name}"): (')
+        for rank, i in enumerate(chosen, start=1):
+            best = np.maximum(best, norm[i])
+            source, params = pool[i]
+            shown = ", ".join(f"{k}={_literal(v)}" for k, v in params.items())
+            md.append(
+                f"| {rank} | {source} | {norm[i].mean():.2f} | {best.mean():.2f} | "
+                f"`{shown}` |"
+            )
+            tag = "_DEFAULT" if source == "scikit-learn default" else "_OWN"
+            code.append(f"        _entry({tag}, {shown}),")
+        code.append("    ),")
+        md.append("")
+    code.append("}")
+    return "\n".join(md), "\n".join(code)
+
+
+# --------------------------------------------------------------------------
 # Output
 # --------------------------------------------------------------------------
 
@@ -823,7 +1008,12 @@ def main(argv=None) -> int:
     parser.add_argument("--size", type=int, default=6)
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument(
+        "--steps", action="store_true", help="derive the step portfolios instead"
+    )
     args = parser.parse_args(argv)
+    if args.steps:
+        return _main_steps(args)
     names = list(FAMILIES) if args.families == ["all"] else args.families
     path = args.out / "portfolio_derivation.json"
     stored = json.loads(path.read_text()) if path.exists() else {}
@@ -853,6 +1043,30 @@ def main(argv=None) -> int:
     ordered = {k: results[k] for k in FAMILIES if k in results}
     md, code = render(ordered, args.size, meta)
     (args.out / "portfolio_derivation.md").write_text(md + "\n")
+    print(code)
+    return 0
+
+
+def _main_steps(args) -> int:
+    path = args.out / "portfolio_steps.json"
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    results, meta = stored.get("steps", {}), stored.get("meta", {})
+    if not args.report_only:
+        check_disjoint()
+        import sklearn
+
+        start = time.perf_counter()
+        with threadpool_limits(limits=1):
+            results = {name: evaluate_step(name) for name in STEPS}
+        meta = {
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "minutes": (time.perf_counter() - start) / 60,
+            "sklearn": sklearn.__version__,
+        }
+        args.out.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"meta": meta, "steps": results}, indent=1))
+    md, code = render_steps(results, meta)
+    (args.out / "portfolio_steps.md").write_text(md + "\n")
     print(code)
     return 0
 

@@ -12,20 +12,32 @@ for them, on data that is neither a benchmark task nor a derivation dataset
   ``degree=2`` and the portfolio differed in ``alpha`` alone);
 * ``spread`` (``open_values="spread"``): the first configuration keeps it,
   the others take points of a low-discrepancy sequence (EvolutionSearchCV's
-  rule now).
+  rule);
+* ``steps``: the searcher's own rule (``fixed`` for BayesSearchCV,
+  ``spread`` for EvolutionSearchCV) with the step portfolios of
+  ``PolynomialFeatures``, ``PCA`` and ``SelectKBest``, which give those
+  steps' parameters settings derived on other data (what the library does
+  since the step portfolios came in; ``fixed`` and ``spread`` run without
+  them, as before).
 
 BayesSearchCV and EvolutionSearchCV run with ``initial_design="auto"`` under
 each rule, beside RandomizedSearchCV (the normalised score's 0; 100 = the
 best CV score seen with the same seed, averaged over seeds, as in
-``bench_search.py``), at budgets 10 and 20.
+``bench_search.py``), at budgets 10 and 20. Caveat for ``steps``: the
+derivation data include friedman2 and friedman3 sets (other seeds and sizes
+than the two ``poly_ridge`` tasks here).
 
 Usage::
 
     python benchmarks/validate_portfolio_fill.py --jobs 2
     python benchmarks/validate_portfolio_fill.py --jobs 2 --seeds $(seq 100 115) \
         --searchers random evolution_fixed evolution_spread
+    python benchmarks/validate_portfolio_fill.py --jobs 2 --seeds $(seq 100 115) \
+        --searchers random bayes_fixed bayes_steps evolution_spread \
+        evolution_steps --name portfolio_steps_validation
 
-Writes ``results/portfolio_fill.json`` and ``results/portfolio_fill.md``.
+Writes ``results/portfolio_fill.json`` and ``results/portfolio_fill.md``
+(``--name`` changes the file names).
 """
 
 from __future__ import annotations
@@ -61,6 +73,8 @@ SEEDS = list(range(100, 108))
 PAIRS = [
     ("bayes_spread", "bayes_fixed"),
     ("evolution_spread", "evolution_fixed"),
+    ("bayes_steps", "bayes_fixed"),
+    ("evolution_steps", "evolution_spread"),
 ]
 
 
@@ -166,7 +180,7 @@ TASKS: dict[str, Task] = {
 
 SEARCHERS_HERE: dict[str, Searcher] = {"random": SEARCHERS["random"]}
 for _cls, _short in (("BayesSearchCV", "bayes"), ("EvolutionSearchCV", "evolution")):
-    for _rule in ("fixed", "spread"):
+    for _rule in ("fixed", "spread", "steps"):
         SEARCHERS_HERE[f"{_short}_{_rule}"] = Searcher(
             f"{_short}_{_rule}", _build(_cls, "auto")
         )
@@ -177,11 +191,13 @@ def _run(job: tuple[str, str, int, int]) -> dict:
     from skhypertune import portfolio
 
     # Both searchers under the rule the row names, whichever they default to.
-    rule = "estimator" if name.endswith("_fixed") else "spread"
-    mapped = portfolio.portfolio_params
-    portfolio.portfolio_params = lambda *a, **k: mapped(
-        *a, **{**k, "open_values": rule}
-    )
+    if not name.endswith("_steps"):  # "_steps" rows run the library as it is
+        portfolio._step_settings = lambda *a, **k: []
+        rule = "estimator" if name.endswith("_fixed") else "spread"
+        mapped = portfolio.portfolio_params
+        portfolio.portfolio_params = lambda *a, **k: mapped(
+            *a, **{**k, "open_values": rule}
+        )
     with contextlib.redirect_stdout(io.StringIO()):
         with threadpool_limits(limits=1):
             row = run_one(TASKS[task_name], SEARCHERS_HERE[name], budget, seed)
@@ -228,7 +244,7 @@ def render(rows: list[dict], meta: dict) -> str:
     lines.append(_table(["searcher"] + [f"budget {b}" for b in budgets], body))
     lines += [
         "",
-        "## Paired differences, spread − fixed",
+        "## Paired differences",
         "",
         "Mean over tasks of each task's mean difference ± standard error over "
         "tasks (over the (task, seed) pairs in brackets); wins / losses count "
@@ -247,7 +263,7 @@ def render(rows: list[dict], meta: dict) -> str:
             )
         body.append(cells)
     lines.append(_table(["a − b"] + [f"budget {b}" for b in budgets], body))
-    lines += ["", "## Per task, spread − fixed (normalised points, ± over seeds)", ""]
+    lines += ["", "## Per task (normalised points, ± over seeds)", ""]
     body = []
     for task in tasks:
         cells = [task]
@@ -256,9 +272,7 @@ def render(rows: list[dict], meta: dict) -> str:
                 p = _paired(norm[b], a, b_name, [task])
                 cells.append(f"{_fmt(p['mean'], sign=True)} ± {_fmt(p['sem_pairs'])}")
         body.append(cells)
-    header = ["task"] + [
-        f"{a.split('_')[0]}, budget {b}" for a, _ in pairs for b in budgets
-    ]
+    header = ["task"] + [f"{a} − {z}, budget {b}" for a, z in pairs for b in budgets]
     lines.append(_table(header, body))
     return "\n".join(lines) + "\n"
 
@@ -272,13 +286,13 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--out", type=Path, default=Path(__file__).resolve().parent / "results"
     )
+    parser.add_argument("--name", default="portfolio_fill")
     args = parser.parse_args(argv)
-    path = args.out / "portfolio_fill.json"
+    path = args.out / f"{args.name}.json"
+    report = args.out / f"{args.name}.md"
     if args.report_only:
         stored = json.loads(path.read_text())
-        (args.out / "portfolio_fill.md").write_text(
-            render(stored["rows"], stored["meta"])
-        )
+        report.write_text(render(stored["rows"], stored["meta"]))
         return 0
     rows, meta = continue_run(
         "validate_portfolio_fill.py",
@@ -306,8 +320,8 @@ def main(argv=None) -> int:
             print(f"{job}: {row['status']} best_cv={row['best_cv']:.4f}", flush=True)
     meta["run_seconds"] = time.perf_counter() - start
     path.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
-    (args.out / "portfolio_fill.md").write_text(render(rows, meta))
-    print(f"wrote {args.out / 'portfolio_fill.md'}")
+    report.write_text(render(rows, meta))
+    print(f"wrote {report}")
     return 0
 
 

@@ -17,12 +17,16 @@ user's ``param_distributions``:
   dropped; it is dropped too when it sets such a value for a parameter the
   user does not search and the estimator has another one (a configuration for
   ``kernel="linear"`` says nothing about the user's fixed ``"rbf"``);
-* searched parameters the configuration does not set (those of a
-  pipeline's earlier steps, say) take the estimator's own value when the
-  distribution can produce it, else the distribution's median (the first
-  value of a list); with ``open_values="spread"`` only the first
-  configuration does, and the others take values spread over the space by a
-  fixed low-discrepancy sequence (EvolutionSearchCV's first generation);
+* searched parameters of a pipeline's earlier steps that have a *step
+  portfolio* (``PolynomialFeatures``, ``PCA``, ``SelectKBest``: a few
+  settings, also derived on other data) take the step's first setting;
+* any other searched parameter the configuration does not set takes the
+  estimator's own value when the distribution can produce it, else the
+  distribution's median (the first value of a list);
+* with ``open_values="spread"`` only the first configuration does so; the
+  ``r``-th of the others takes each step's ``r``-th setting, and values spread
+  over the space by a fixed low-discrepancy sequence for what is still open
+  (EvolutionSearchCV's first generation);
 * two configurations that map to the same parameter set count once.
 
 Values that depend on the data (``gamma`` relative to scikit-learn's
@@ -72,6 +76,8 @@ _UNITS: dict[str, Callable[[Mapping[str, float]], float]] = {
     "1/var": lambda d: 1.0 / d["var"],
     "1/(n*var)": lambda d: 1.0 / (d["n"] * d["var"]),
     "n*var": lambda d: d["n"] * d["var"],
+    "p": lambda d: d["p"],
+    "min(n,p)": lambda d: min(d["n"], d["p"]),
     "std(y)": lambda d: d["y_std"],
     "alpha_max": lambda d: d["alpha_max"],
 }
@@ -96,8 +102,10 @@ class Relative:
         (scikit-learn's ``gamma="scale"``: one over the number of features
         times the variance of X), ``"1/var"``, ``"1/(n*var)"`` and ``"n*var"``
         (``n`` is the number of training samples of one CV fit),
-        ``"std(y)"`` (standard deviation of the target) or ``"alpha_max"``
-        (the smallest Lasso ``alpha`` for which every coefficient is zero).
+        ``"std(y)"`` (standard deviation of the target), ``"alpha_max"``
+        (the smallest Lasso ``alpha`` for which every coefficient is zero),
+        or the counts ``"p"`` and ``"min(n,p)"`` (for a pipeline step, of
+        the data reaching that step).
 
     Examples
     --------
@@ -808,6 +816,35 @@ _CLASSES = {
 }
 _BY_TYPE: dict[type, str] | None = None
 
+# Settings of common pipeline steps, for the searched parameters of the steps
+# before the estimator (which its portfolio leaves open). Chosen by
+# ``benchmarks/derive_portfolio.py --steps`` as the estimator portfolios are:
+# each setting scored with the first configurations of the estimators that
+# usually follow the step, on the derivation datasets.
+_STEP_PORTFOLIOS: dict[tuple[str, str], tuple[PortfolioEntry, ...]] = {
+    ("sklearn.preprocessing", "PolynomialFeatures"): (
+        _entry(_DEFAULT, degree=2, interaction_only=False),
+        _entry(_OWN, degree=1, interaction_only=False),
+        _entry(_OWN, degree=3, interaction_only=False),
+        _entry(_OWN, degree=2, interaction_only=True),
+    ),
+    ("sklearn.decomposition", "PCA"): (
+        _entry(_DEFAULT, n_components=Relative(1.0, "min(n,p)")),
+        _entry(_OWN, n_components=Relative(0.25, "min(n,p)")),
+        _entry(_OWN, n_components=Relative(0.75, "min(n,p)")),
+        _entry(_OWN, n_components=Relative(0.1, "min(n,p)")),
+    ),
+    ("sklearn.feature_selection", "SelectKBest"): (
+        _entry(_DEFAULT, k=10),
+        _entry(_OWN, k=Relative(0.5, "p")),
+        _entry(_OWN, k=Relative(0.75, "p")),
+        _entry(_OWN, k=Relative(0.1, "p")),
+    ),
+}
+# Units that count features or samples: they fit integer parameters only (a
+# float ``n_components`` is a share of the variance, not a count).
+_COUNTS = frozenset({"p", "min(n,p)"})
+
 
 def _portfolio_name(estimator: Any) -> str | None:
     """Name of the portfolio of exactly this scikit-learn class, or None."""
@@ -853,6 +890,87 @@ def _unwrap(estimator: Any) -> tuple[str, Any, list]:
         prefix += f"{name}__"
         estimator = last
     return prefix, estimator, heads
+
+
+def _chain_steps(estimator: Any) -> list[tuple[str, Any, list]]:
+    """(parameter prefix, step, earlier steps) of every step before the estimator.
+
+    The steps of each pipeline on the way to the final estimator (as
+    :func:`_unwrap` follows it); "earlier steps" are what transforms the data
+    before it reaches the step.
+    """
+    from sklearn.pipeline import Pipeline
+
+    out: list[tuple[str, Any, list]] = []
+    prefix, heads = "", []
+    while isinstance(estimator, Pipeline) and estimator.steps:
+        for i, (name, step) in enumerate(estimator.steps[:-1]):
+            out.append(
+                (f"{prefix}{name}__", step, heads + ([estimator[:i]] if i else []))
+            )
+        name, last = estimator.steps[-1]
+        if len(estimator.steps) > 1:
+            heads = heads + [estimator[:-1]]
+        prefix += f"{name}__"
+        estimator = last
+    return out
+
+
+_STEP_BY_TYPE: dict[type, tuple[PortfolioEntry, ...]] | None = None
+
+
+def _step_portfolio(step: Any) -> tuple[PortfolioEntry, ...]:
+    """Settings of exactly this scikit-learn class (empty for others)."""
+    global _STEP_BY_TYPE
+    if _STEP_BY_TYPE is None:
+        _STEP_BY_TYPE = {
+            getattr(import_module(module), name): entries
+            for (module, name), entries in _STEP_PORTFOLIOS.items()
+        }
+    return _STEP_BY_TYPE.get(type(step), ())
+
+
+def _step_settings(
+    estimator: Any,
+    dims: Mapping[str, Dimension],
+    X: Any,
+    y: Any,
+    n_samples: int | None,
+) -> list[dict]:
+    """Values of the searched step parameters, one dict per setting rank.
+
+    Rank ``r`` holds every step's ``r``-th setting that fits the space (a
+    step whose portfolio is shorter adds nothing to it); a parameter left
+    out keeps the rule of :func:`_fill`. A step the space replaces (the step
+    itself is searched) has no settings.
+    """
+    ranks: list[dict] = []
+    for prefix, step, heads in _chain_steps(estimator):
+        entries = _step_portfolio(step)
+        if not entries or prefix[:-2] in dims:
+            continue
+        cache: list[dict] = []
+
+        def data(heads=heads, cache=cache) -> dict:
+            if not cache:
+                cache.append(_data_summary(heads, X, y, n_samples))
+            return cache[0]
+
+        for r, entry in enumerate(entries):
+            while len(ranks) <= r:
+                ranks.append({})
+            for base, value in entry.params.items():
+                name = prefix + base
+                if name not in dims:
+                    continue
+                if isinstance(value, Relative) and value.unit in _COUNTS:
+                    if dims[name].kind == "continuous":
+                        continue
+                try:
+                    ranks[r][name] = _fit(dims[name], value, base, data)
+                except _Drop:
+                    continue
+    return ranks
 
 
 def get_portfolio(estimator: Any) -> list[PortfolioEntry]:
@@ -1137,12 +1255,16 @@ def _map_entry(
     fixed: Mapping,
     data: Callable[[], dict],
     spread: Mapping[str, float] | None = None,
+    steps: Mapping[str, Any] | None = None,
 ) -> dict | None:
     """One configuration in one dict of the space, or None when it does not fit.
 
-    ``spread`` gives unit-cube coordinates for the searched parameters the
-    configuration leaves open; without it they take the estimator's values.
+    The searched parameters the configuration leaves open take the value
+    ``steps`` gives them (a step portfolio's setting, already in the space),
+    else the unit-cube coordinate ``spread`` gives, else the estimator's
+    value.
     """
+    steps = steps or {}
     values = {prefix + k: v for k, v in entry.items()}
     if not set(values) & (set(dims) - set(fixed)):
         return None
@@ -1158,6 +1280,8 @@ def _map_entry(
                 continue
             if name in values:
                 out[name] = _fit(dim, values[name], name[len(prefix) :], data)
+            elif name in steps:
+                out[name] = steps[name]
             else:
                 out[name] = _fill(
                     dim,
@@ -1205,13 +1329,15 @@ def portfolio_params(
         training fold.
     open_values : {"estimator", "spread"}, default="estimator"
         Searched parameters a configuration does not set: ``"estimator"``
-        gives them the estimator's own value (or the distribution's median)
-        in every configuration, so the configurations differ only in what
-        the portfolio knows; ``"spread"`` does so in the first configuration
-        only and spreads them over the space in the others (a fixed Sobol
-        sequence, no randomness), for a design that needs variety in every
-        parameter. BayesSearchCV uses ``"estimator"``, EvolutionSearchCV
-        ``"spread"``.
+        gives them, in every configuration, the first setting of their
+        step's portfolio (``PolynomialFeatures``, ``PCA``, ``SelectKBest``)
+        or else the estimator's own value (or the distribution's median), so
+        the configurations differ only in what the estimator's portfolio
+        knows; ``"spread"`` does so in the first configuration only, and
+        gives the ``r``-th of the others each step's ``r``-th setting and
+        spreads what is still open over the space (a fixed Sobol sequence,
+        no randomness), for a design that needs variety in every parameter.
+        BayesSearchCV uses ``"estimator"``, EvolutionSearchCV ``"spread"``.
 
     Returns
     -------
@@ -1273,14 +1399,20 @@ def portfolio_params(
                     own = {}
                 here.update({prefix + k: v for k, v in own.items()})
             entries = [e.params for e in _PORTFOLIOS[name]]
-            mapped = [_map_entry(e, dims, prefix, here, fixed, data) for e in entries]
+            settings = _step_settings(estimator, dims, X, y, n_samples) or [{}]
+            mapped = [
+                _map_entry(e, dims, prefix, here, fixed, data, steps=settings[0])
+                for e in entries
+            ]
             fitting = [i for i, m in enumerate(mapped) if m is not None]
             if open_values == "spread":
-                # Open values never make an entry drop: spread over those that fit.
+                # Open values never make an entry drop: spread over those that
+                # fit, the r-th taking each step's r-th setting where it has one.
                 points = _spread_points(sorted(dims), len(fitting))
-                for i, u in zip(fitting[1:], points[1:]):
+                for r, (i, u) in enumerate(zip(fitting[1:], points[1:]), start=1):
+                    step = settings[r] if r < len(settings) else {}
                     mapped[i] = _map_entry(
-                        entries[i], dims, prefix, here, fixed, data, u
+                        entries[i], dims, prefix, here, fixed, data, u, step
                     )
             per_branch.append([mapped[i] for i in fitting])
     out, keys = [], set()

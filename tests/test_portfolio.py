@@ -275,34 +275,145 @@ def test_spread_open_values_keep_the_first_and_spread_the_others():
         portfolio_params(SVC(), OPEN_SPACE, X, Y, open_values="random")
 
 
-def test_a_pipelines_earlier_steps_are_spread_in_evolutions_design():
-    # Only the Ridge step has a portfolio; repeating the estimator's value,
-    # every entry keeps PolynomialFeatures(degree=2) and differs in alpha.
-    pipe = Pipeline(
+def _poly_ridge(poly=None):
+    return Pipeline(
         [
-            ("poly", PolynomialFeatures()),
+            ("poly", poly or PolynomialFeatures()),
             ("scale", StandardScaler()),
             ("ridge", Ridge()),
         ]
     )
+
+
+POLY_SPACE = {
+    "poly__degree": [1, 2, 3],
+    "poly__interaction_only": [True, False],
+    "ridge__alpha": loguniform(1e-4, 1e4),
+}
+
+
+def test_a_pipelines_earlier_steps_take_their_step_portfolio():
+    # Ridge's portfolio sets alpha only; PolynomialFeatures' step portfolio
+    # (degree 2, 1, 3, then 2 with interactions only) fills the step. With
+    # the estimator rule every entry takes its first setting, whatever the
+    # user's step says, and the entries differ in alpha.
+    for pipe in (_poly_ridge(), _poly_ridge(PolynomialFeatures(degree=3))):
+        fixed = portfolio_params(pipe, POLY_SPACE, XR, YR)
+        assert len(fixed) == 3
+        assert {(p["poly__degree"], p["poly__interaction_only"]) for p in fixed} == {
+            (2, False)
+        }
+        assert len({p["ridge__alpha"] for p in fixed}) == 3
+    # Spread: the r-th entry takes the r-th setting.
+    spread = portfolio_params(_poly_ridge(), POLY_SPACE, XR, YR, open_values="spread")
+    assert [(p["poly__degree"], p["poly__interaction_only"]) for p in spread] == [
+        (2, False),
+        (1, False),
+        (3, False),
+    ]
+    search = EvolutionSearchCV(
+        _poly_ridge(), POLY_SPACE, n_iter=4, population_size=4, cv=2
+    )
+    search.fit(XR, YR)
+    # Half the first generation is the portfolio, in order (alpha, relative
+    # to the data, differs with the CV fold size).
+    design = search.cv_results_["params"][:2]
+    assert [(p["poly__degree"], p["poly__interaction_only"]) for p in design] == [
+        (2, False),
+        (1, False),
+    ]
+
+
+def test_step_settings_move_into_the_space_or_leave_it_open():
+    # Only degrees 2 and 3 searched: degree 1 snaps to 2.
+    space = {"poly__degree": [3, 2], "ridge__alpha": loguniform(1e-4, 1e4)}
+    spread = portfolio_params(_poly_ridge(), space, XR, YR, open_values="spread")
+    assert [p["poly__degree"] for p in spread] == [2, 2, 3]
+    # A searched step (the step itself is a choice) gets no setting: its
+    # parameters keep the estimator's rule.
     space = {
-        "poly__degree": [1, 2, 3],
-        "poly__interaction_only": [True, False],
+        "poly": [PolynomialFeatures(degree=3), "passthrough"],
         "ridge__alpha": loguniform(1e-4, 1e4),
     }
-    fixed = portfolio_params(pipe, space, XR, YR)
-    assert len(fixed) >= 3 and {p["poly__degree"] for p in fixed} == {2}
-    spread = portfolio_params(pipe, space, XR, YR, open_values="spread")
-    assert spread[0]["poly__degree"] == 2 and spread[0]["ridge__alpha"] == 1.0
-    assert len({p["poly__degree"] for p in spread}) == len(spread)
-    search = EvolutionSearchCV(pipe, space, n_iter=4, population_size=4, cv=2)
-    search.fit(XR, YR)
-    # Half the first generation is the portfolio, in order.
-    design = search.cv_results_["params"][:2]
-    assert [p["poly__degree"] for p in design] == [
-        p["poly__degree"] for p in spread[:2]
-    ]
-    assert design[0]["poly__degree"] != design[1]["poly__degree"]
+    params = portfolio_params(_poly_ridge(), space, XR, YR, open_values="spread")
+    assert all("poly__degree" not in p for p in params)
+
+
+def test_feature_counts_are_relative_to_the_data_reaching_the_step():
+    X10, y10 = make_classification(n_samples=90, n_features=10, random_state=0)
+    pipe = Pipeline([("scale", StandardScaler()), ("pca", PCA()), ("svc", SVC())])
+    space = {"pca__n_components": randint(1, 50), "svc__C": loguniform(1e-2, 1e3)}
+    fixed = portfolio_params(pipe, space, X10, y10)
+    # n_components=None keeps min(n, p) = 10 components.
+    assert {p["pca__n_components"] for p in fixed} == {10}
+    spread = portfolio_params(pipe, space, X10, y10, open_values="spread")
+    # 0.25, 0.75 and 0.1 of 10, rounded half up; then the Sobol spread.
+    assert [p["pca__n_components"] for p in spread[:4]] == [10, 3, 8, 1]
+    assert all(1 <= p["pca__n_components"] < 50 for p in spread)
+    # Clipped into a narrower range.
+    narrow = {**space, "pca__n_components": randint(2, 6)}
+    assert {
+        p["pca__n_components"] for p in portfolio_params(pipe, narrow, X10, y10)
+    } == {5}
+    # Fewer samples than features in a CV fit: at most n components.
+    few = portfolio_params(pipe, space, X10, y10, n_samples=6)
+    assert {p["pca__n_components"] for p in few} == {6}
+    # A float n_components is a share of the variance, not a count: the
+    # step portfolio leaves it to the estimator's rule (the median).
+    share = {**space, "pca__n_components": uniform(0.5, 0.49)}
+    values = [p["pca__n_components"] for p in portfolio_params(pipe, share, X10, y10)]
+    assert values == pytest.approx([0.745] * len(values))
+    # Counted after the earlier steps: degree-2 features of 10 are 66.
+    poly_pca = Pipeline(
+        [("poly", PolynomialFeatures()), ("pca", PCA()), ("ridge", Ridge())]
+    )
+    space = {
+        "pca__n_components": randint(1, 500),
+        "ridge__alpha": loguniform(1e-4, 1e4),
+    }
+    first = portfolio_params(poly_pca, space, X10, y10)[0]
+    assert first["pca__n_components"] == 66
+
+
+def test_select_k_best_starts_from_its_default_then_shares_of_the_features():
+    from sklearn.feature_selection import SelectKBest
+
+    X40, y40 = make_classification(n_samples=90, n_features=40, random_state=0)
+    pipe = Pipeline([("kbest", SelectKBest()), ("lr", LogisticRegression())])
+    space = {"kbest__k": randint(1, 41), "lr__C": loguniform(1e-4, 1e3)}
+    spread = portfolio_params(pipe, space, X40, y40, open_values="spread")
+    assert [p["kbest__k"] for p in spread[:4]] == [10, 20, 30, 4]
+    assert {p["kbest__k"] for p in portfolio_params(pipe, space, X40, y40)} == {10}
+
+
+def test_the_step_portfolios_are_those_the_committed_derivation_chooses():
+    import json
+    import sys
+    from pathlib import Path
+
+    from skhypertune.portfolio import _STEP_PORTFOLIOS
+
+    bench = Path(__file__).resolve().parents[1] / "benchmarks"
+    results = bench / "results" / "portfolio_steps.json"
+    if not results.exists():
+        pytest.skip("no committed derivation results")
+    sys.path.insert(0, str(bench))
+    import derive_portfolio
+
+    steps = json.loads(results.read_text())["steps"]
+    assert {name for _, name in _STEP_PORTFOLIOS} == set(steps)
+    for (module, name), entries in _STEP_PORTFOLIOS.items():
+        assert derive_portfolio.STEPS[name].module == module
+        res = steps[name]
+        norm = derive_portfolio.normalised(np.array(res["scores"], dtype=float))
+        expected = [
+            (
+                res["pool"][i]["source"],
+                derive_portfolio._from_json(res["pool"][i]["params"]),
+            )
+            for i in derive_portfolio.greedy(norm, 4)
+        ]
+        assert expected == [(e.source, e.params) for e in entries], name
 
 
 def test_data_dependent_values_follow_the_data():
@@ -390,8 +501,9 @@ def test_the_last_step_of_a_pipeline_and_nested_pipelines():
         params[0]["model__kneighborsclassifier__n_neighbors"]
         == (entries[0].params["n_neighbors"])
     )
-    # PCA's own n_components=3 is inside randint(1, 5): kept.
-    assert all(p["model__pca__n_components"] == 3 for p in params)
+    # The inner pipeline's PCA takes its step portfolio, not its own
+    # n_components=3: min(n, p) = 5 components, clipped into randint(1, 5).
+    assert all(p["model__pca__n_components"] == 4 for p in params)
 
 
 def test_list_of_dicts_gets_each_dicts_portfolio_in_turn():
