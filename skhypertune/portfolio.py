@@ -963,14 +963,27 @@ def _step_settings(
                 name = prefix + base
                 if name not in dims:
                     continue
-                if isinstance(value, Relative) and value.unit in _COUNTS:
-                    if dims[name].kind == "continuous":
-                        continue
                 try:
+                    if isinstance(value, Relative) and value.unit in _COUNTS:
+                        if dims[name].kind == "continuous":
+                            continue
+                        value = _at_most(dims[name], value.resolve(data()))
                     ranks[r][name] = _fit(dims[name], value, base, data)
-                except _Drop:
+                except (_Drop, KeyError):
                     continue
     return ranks
+
+
+def _at_most(dim: Dimension, count: float) -> float:
+    """A count for a list: the largest listed number not above it, if any.
+
+    The nearest listed number could exceed what the data allows (6 of
+    ``[1, 3, 6]`` components for 5 features); a range clips to it anyway.
+    """
+    if dim.kind != "categorical":
+        return count
+    below = [x for x in map(_number, _levels(dim)) if x is not None and x <= count]
+    return max(below) if below else count
 
 
 def get_portfolio(estimator: Any) -> list[PortfolioEntry]:

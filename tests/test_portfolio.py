@@ -189,6 +189,59 @@ def test_mapped_points_always_lie_inside_the_space(case):
     assert len(keys) == len(set(keys))
 
 
+@st.composite
+def step_spaces(draw):
+    """A pipeline with a step portfolio before Ridge, and a space over both."""
+    from sklearn.feature_selection import SelectKBest, f_regression
+
+    kind = draw(st.sampled_from(["poly", "pca", "kbest"]))
+    lo = draw(st.integers(1, 8))
+    hi = lo + draw(st.integers(1, 60))
+    if kind == "poly":
+        step = PolynomialFeatures()
+        degrees = draw(st.lists(st.integers(1, 4), min_size=1, unique=True))
+        dists = {"degree": degrees}
+        if draw(st.booleans()):
+            dists["interaction_only"] = draw(
+                st.lists(st.booleans(), min_size=1, unique=True)
+            )
+    elif kind == "pca":
+        step = PCA()
+        dists = {
+            "n_components": draw(
+                st.sampled_from(
+                    [randint(lo, hi), uniform(0.5, 0.49), sorted({lo, hi, 3})]
+                )
+            )
+        }
+    else:
+        step = SelectKBest(f_regression)
+        dists = {"k": draw(st.sampled_from([randint(lo, hi), sorted({lo, hi})]))}
+    pipe = Pipeline([("scale", StandardScaler()), ("step", step), ("ridge", Ridge())])
+    space = {f"step__{k}": v for k, v in dists.items()}
+    space["ridge__alpha"] = loguniform(1e-3, 1e3)
+    return pipe, space, draw(st.sampled_from(["estimator", "spread"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(step_spaces())
+def test_step_settings_always_lie_inside_the_space(case):
+    pipe, space, rule = case
+    params = portfolio_params(pipe, space, XR, YR, n_samples=40, open_values=rule)
+    assert params
+    _check_mapped(space, params)
+    # PCA's counts come from the step portfolio (Ridge has three entries, all
+    # within its four settings): never more components than the 5 features,
+    # which PCA refuses, unless the space allows no fewer. (SelectKBest
+    # keeps every feature for a k above their number.)
+    name = "step__n_components"
+    for p in params:
+        if name in space and isinstance(p[name], int | np.integer):
+            dist = space[name]
+            lowest = min(dist) if isinstance(dist, list) else dist.support()[0]
+            assert p[name] <= max(XR.shape[1], lowest)
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.sampled_from(sorted(_ESTIMATORS)), st.data())
 def test_searches_evaluate_only_points_of_the_space(name, data):
