@@ -896,10 +896,7 @@ def render_steps(results: dict, meta: dict) -> tuple[str, str]:
     ]
     code = ["_STEP_PORTFOLIOS = {"]
     for name, res in results.items():
-        scores = np.array(res["scores"], dtype=float)
-        norm = normalised(scores)
-        pool = [(p["source"], _from_json(p["params"])) for p in res["pool"]]
-        chosen = greedy(norm, 4)
+        scores, norm, pool, chosen = _choose(res, 4)
         models = sorted({c.split("/")[0] for c in res["columns"]})
         md += [
             f"## {name}",
@@ -910,19 +907,8 @@ def render_steps(results: dict, meta: dict) -> tuple[str, str]:
             "| rank | source | alone | portfolio | setting |",
             "|---|---|---|---|---|",
         ]
-        best = np.full(norm.shape[1], -np.inf)
         code.append(f'    ("{STEPS[name].module}", "{name}"): (')
-        for rank, i in enumerate(chosen, start=1):
-            best = np.maximum(best, norm[i])
-            source, params = pool[i]
-            shown = ", ".join(f"{k}={_literal(v)}" for k, v in params.items())
-            md.append(
-                f"| {rank} | {source} | {norm[i].mean():.2f} | {best.mean():.2f} | "
-                f"`{shown}` |"
-            )
-            tag = "_DEFAULT" if source == "scikit-learn default" else "_OWN"
-            code.append(f"        _entry({tag}, {shown}),")
-        code.append("    ),")
+        _chosen_rows(norm, pool, chosen, None, md, code)
         md.append("")
     code.append("}")
     return "\n".join(md), "\n".join(code)
@@ -939,6 +925,36 @@ def _literal(value) -> str:
     if isinstance(value, str):
         return f'"{value}"'
     return repr(value)
+
+
+def _choose(res: dict, size: int) -> tuple:
+    """Raw and normalised scores, the pool and the greedy choice of a result."""
+    scores = np.array(res["scores"], dtype=float)
+    norm = normalised(scores)
+    pool = [(p["source"], _from_json(p["params"])) for p in res["pool"]]
+    return scores, norm, pool, greedy(norm, size)
+
+
+def _chosen_rows(norm, pool, chosen, scores, md: list, code: list) -> None:
+    """The report's rows and the code's entries of one chosen portfolio.
+
+    ``scores`` (raw, per configuration and dataset) adds their mean column.
+    """
+    best = np.full(norm.shape[1], -np.inf)
+    for rank, i in enumerate(chosen, start=1):
+        best = np.maximum(best, norm[i])
+        source, params = pool[i]
+        shown = ", ".join(f"{k}={_literal(v)}" for k, v in params.items())
+        raw = "" if scores is None else f"{np.nanmean(scores[i]):.4f} | "
+        md.append(
+            f"| {rank} | {source} | {norm[i].mean():.2f} | {best.mean():.2f} | "
+            f"{raw}`{shown}` |"
+        )
+        tag = {"scikit-learn default": "_DEFAULT", "own runs": "_OWN"}.get(
+            source, "_PROBST"
+        )
+        code.append(f"        _entry({tag}, {shown}),")
+    code.append("    ),")
 
 
 def render(results: dict, size: int, meta: dict) -> tuple[str, str]:
@@ -964,10 +980,7 @@ def render(results: dict, size: int, meta: dict) -> tuple[str, str]:
     ]
     code = ["_PORTFOLIOS = {"]
     for name, res in results.items():
-        scores = np.array(res["scores"], dtype=float)
-        norm = normalised(scores)
-        pool = [(p["source"], _from_json(p["params"])) for p in res["pool"]]
-        chosen = greedy(norm, size)
+        scores, norm, pool, chosen = _choose(res, size)
         default_alone = norm[0].mean()
         md += [
             f"## {name}",
@@ -980,23 +993,8 @@ def render(results: dict, size: int, meta: dict) -> tuple[str, str]:
             "| rank | source | alone | portfolio | raw score (mean) | configuration |",
             "|---|---|---|---|---|---|",
         ]
-        best = np.full(norm.shape[1], -np.inf)
         code.append(f'    "{name}": (')
-        for rank, i in enumerate(chosen, start=1):
-            best = np.maximum(best, norm[i])
-            source, params = pool[i]
-            shown = ", ".join(f"{k}={_literal(v)}" for k, v in params.items())
-            md.append(
-                f"| {rank} | {source} | {norm[i].mean():.2f} | {best.mean():.2f} | "
-                f"{np.nanmean(scores[i]):.4f} | `{shown}` |"
-            )
-            tag = {
-                "scikit-learn default": "_DEFAULT",
-                "own runs": "_OWN",
-            }.get(source, "_PROBST")
-            args = ", ".join(f"{k}={_literal(v)}" for k, v in params.items())
-            code.append(f"        _entry({tag}, {args}),")
-        code.append("    ),")
+        _chosen_rows(norm, pool, chosen, scores, md, code)
         md.append("")
     code.append("}")
     return "\n".join(md), "\n".join(code)

@@ -439,21 +439,27 @@ def test_select_k_best_starts_from_its_default_then_shares_of_the_features():
     assert {p["kbest__k"] for p in portfolio_params(pipe, space, X40, y40)} == {10}
 
 
-def test_the_step_portfolios_are_those_the_committed_derivation_chooses():
+def _committed_derivation(name: str):
+    """The committed results ``name`` and the derivation script's module."""
     import json
     import sys
     from pathlib import Path
 
-    from skhypertune.portfolio import _STEP_PORTFOLIOS
-
     bench = Path(__file__).resolve().parents[1] / "benchmarks"
-    results = bench / "results" / "portfolio_steps.json"
+    results = bench / "results" / name
     if not results.exists():
         pytest.skip("no committed derivation results")
     sys.path.insert(0, str(bench))
     import derive_portfolio
 
-    steps = json.loads(results.read_text())["steps"]
+    return json.loads(results.read_text()), derive_portfolio
+
+
+def test_the_step_portfolios_are_those_the_committed_derivation_chooses():
+    from skhypertune.portfolio import _STEP_PORTFOLIOS
+
+    stored, derive_portfolio = _committed_derivation("portfolio_steps.json")
+    steps = stored["steps"]
     assert {name for _, name in _STEP_PORTFOLIOS} == set(steps)
     for (module, name), entries in _STEP_PORTFOLIOS.items():
         assert derive_portfolio.STEPS[name].module == module
@@ -773,20 +779,10 @@ def test_known_estimators_cover_the_issue():
 
 def test_the_portfolios_are_those_the_committed_derivation_chooses():
     """skhypertune/portfolio.py holds what derive_portfolio.py selects."""
-    import json
-    import sys
-    from pathlib import Path
-
     from skhypertune.portfolio import _PORTFOLIOS
 
-    bench = Path(__file__).resolve().parents[1] / "benchmarks"
-    results = bench / "results" / "portfolio_derivation.json"
-    if not results.exists():
-        pytest.skip("no committed derivation results")
-    sys.path.insert(0, str(bench))
-    import derive_portfolio
-
-    families = json.loads(results.read_text())["families"]
+    stored, derive_portfolio = _committed_derivation("portfolio_derivation.json")
+    families = stored["families"]
     assert set(families) == set(_PORTFOLIOS)
     for name, res in families.items():
         norm = derive_portfolio.normalised(np.array(res["scores"], dtype=float))
