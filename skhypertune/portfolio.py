@@ -875,45 +875,46 @@ def known_estimators() -> list[str]:
     return sorted(name for (_, name), key in _CLASSES.items() if key in _PORTFOLIOS)
 
 
-def _unwrap(estimator: Any) -> tuple[str, Any, list]:
-    """(prefix of the final estimator's parameters, final estimator, earlier steps).
+def _walk(estimator: Any) -> tuple[str, Any, list, list]:
+    """Follow nested pipelines to their innermost last step.
 
-    Nested pipelines are followed to their innermost last step.
+    Returns the prefix of the final estimator's parameters, the final
+    estimator, the earlier steps that transform the data before it, and
+    every pipeline on the way as (its parameter prefix, it, the earlier
+    steps before it).
     """
     from sklearn.pipeline import Pipeline
 
-    prefix, heads = "", []
+    prefix, heads, levels = "", [], []
     while isinstance(estimator, Pipeline) and estimator.steps:
+        levels.append((prefix, estimator, list(heads)))
         name, last = estimator.steps[-1]
         if len(estimator.steps) > 1:
             heads.append(estimator[:-1])
         prefix += f"{name}__"
         estimator = last
-    return prefix, estimator, heads
+    return prefix, estimator, heads, levels
+
+
+def _unwrap(estimator: Any) -> tuple[str, Any, list]:
+    """(prefix of the final estimator's parameters, final estimator, earlier steps).
+
+    Nested pipelines are followed to their innermost last step.
+    """
+    return _walk(estimator)[:3]
 
 
 def _chain_steps(estimator: Any) -> list[tuple[str, Any, list]]:
     """(parameter prefix, step, earlier steps) of every step before the estimator.
 
-    The steps of each pipeline on the way to the final estimator (as
-    :func:`_unwrap` follows it); "earlier steps" are what transforms the data
-    before it reaches the step.
+    The steps of each pipeline on the way to the final estimator; "earlier
+    steps" are what transforms the data before it reaches the step.
     """
-    from sklearn.pipeline import Pipeline
-
-    out: list[tuple[str, Any, list]] = []
-    prefix, heads = "", []
-    while isinstance(estimator, Pipeline) and estimator.steps:
-        for i, (name, step) in enumerate(estimator.steps[:-1]):
-            out.append(
-                (f"{prefix}{name}__", step, heads + ([estimator[:i]] if i else []))
-            )
-        name, last = estimator.steps[-1]
-        if len(estimator.steps) > 1:
-            heads = heads + [estimator[:-1]]
-        prefix += f"{name}__"
-        estimator = last
-    return out
+    return [
+        (f"{prefix}{name}__", step, before + ([pipe[:i]] if i else []))
+        for prefix, pipe, before in _walk(estimator)[3]
+        for i, (name, step) in enumerate(pipe.steps[:-1])
+    ]
 
 
 _STEP_BY_TYPE: dict[type, tuple[PortfolioEntry, ...]] | None = None
@@ -1400,6 +1401,9 @@ def portfolio_params(
             finals = [(v, {step: v}) for v in _levels(dims[step])]
         else:
             finals = [(final, {})]
+        # The steps before the last one are the same for every listed
+        # estimator: their settings are computed once per dict.
+        settings: list[dict] | None = None
         for est, fixed in finals:
             name = _portfolio_name(est)
             if name is None:
@@ -1412,7 +1416,8 @@ def portfolio_params(
                     own = {}
                 here.update({prefix + k: v for k, v in own.items()})
             entries = [e.params for e in _PORTFOLIOS[name]]
-            settings = _step_settings(estimator, dims, X, y, n_samples) or [{}]
+            if settings is None:
+                settings = _step_settings(estimator, dims, X, y, n_samples) or [{}]
             mapped = [
                 _map_entry(e, dims, prefix, here, fixed, data, steps=settings[0])
                 for e in entries
