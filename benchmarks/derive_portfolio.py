@@ -632,33 +632,55 @@ def _resolve(params: dict, summary: dict) -> dict:
     }
 
 
+def _datasets(family: Family) -> dict[str, Callable[[], tuple]]:
+    return CLASSIFICATION if family.kind == "classification" else REGRESSION
+
+
+def _n_train(X) -> int:
+    """Training samples of one CV fit."""
+    return int(round(len(X) * (N_SPLITS - 1) / N_SPLITS))
+
+
+def _cv_score(family: Family, params: dict, summary: dict, X, y, head=()) -> float:
+    """Mean CV score of the family's estimator with ``params`` after ``head``.
+
+    ``params`` may hold :class:`Relative` values, resolved with ``summary``
+    (the data as it reaches the estimator).
+    """
+    est = family.make().set_params(**_resolve(params, summary), **family.extra(params))
+    if "random_state" in est.get_params():
+        est.set_params(random_state=0)
+    if family.kind == "classification":
+        scoring, splitter = "accuracy", StratifiedKFold
+    else:
+        scoring, splitter = "r2", KFold
+    cv = splitter(N_SPLITS, shuffle=True, random_state=CV_SEED)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        s = cross_val_score(
+            make_pipeline(*head, est) if head else est,
+            X,
+            y,
+            cv=cv,
+            scoring=scoring,
+            error_score=np.nan,
+        )
+    return float(np.mean(s))
+
+
 def evaluate(name: str) -> dict:
     """Mean CV score of every pool configuration on every derivation dataset."""
     family = FAMILIES[name]
     pool = candidates(name)
-    datasets = CLASSIFICATION if family.kind == "classification" else REGRESSION
+    datasets = _datasets(family)
     scores = np.full((len(pool), len(datasets)), np.nan)
     for j, ds in enumerate(datasets):
         X, y = _load(family.kind, ds, family.scale)
-        n_train = int(round(len(X) * (N_SPLITS - 1) / N_SPLITS))
-        summary = _data_summary([], X, y, n_train)
-        splitter = StratifiedKFold if family.kind == "classification" else KFold
-        cv = splitter(N_SPLITS, shuffle=True, random_state=CV_SEED)
-        scoring = "accuracy" if family.kind == "classification" else "r2"
+        summary = _data_summary([], X, y, _n_train(X))
         for i, (_, params) in enumerate(pool):
-            est = family.make().set_params(
-                **_resolve(params, summary), **family.extra(params)
-            )
-            if "random_state" in est.get_params():
-                est.set_params(random_state=0)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                warnings.simplefilter("ignore", UserWarning)
-                warnings.simplefilter("ignore", RuntimeWarning)
-                s = cross_val_score(
-                    est, X, y, cv=cv, scoring=scoring, error_score=np.nan
-                )
-            scores[i, j] = float(np.mean(s))
+            scores[i, j] = _cv_score(family, params, summary, X, y)
     return {
         "kind": family.kind,
         "datasets": list(datasets),
@@ -833,40 +855,24 @@ def evaluate_step(name: str) -> dict:
     for model in step.downstream:
         family = FAMILIES[model]
         entries = _PORTFOLIOS[model][:N_DOWNSTREAM]
-        datasets = CLASSIFICATION if family.kind == "classification" else REGRESSION
-        scoring = "accuracy" if family.kind == "classification" else "r2"
-        splitter = StratifiedKFold if family.kind == "classification" else KFold
-        for ds in datasets:
+        for ds in _datasets(family):
             X, y = _load(family.kind, ds, family.scale)
-            n_train = int(round(len(X) * (N_SPLITS - 1) / N_SPLITS))
+            n_train = _n_train(X)
             reach = _data_summary([], X, y, n_train)
-            cv = splitter(N_SPLITS, shuffle=True, random_state=CV_SEED)
             column = []
             for _, setting in step.pool:
                 params = {k: _count(v, reach) for k, v in setting.items()}
                 head = [step.make(family.kind).set_params(**params)]
                 if step.rescale:
                     head.append(StandardScaler())
+                summary = _data_summary([make_pipeline(*head)], X, y, n_train)
                 with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    summary = _data_summary([make_pipeline(*head)], X, y, n_train)
-                    best = -np.inf
-                    for entry in entries:
-                        est = family.make().set_params(
-                            **_resolve(entry.params, summary)
-                        )
-                        if "random_state" in est.get_params():
-                            est.set_params(random_state=0)
-                        s = cross_val_score(
-                            make_pipeline(*head, est),
-                            X,
-                            y,
-                            cv=cv,
-                            scoring=scoring,
-                            error_score=np.nan,
-                        )
-                        best = np.nanmax([best, float(np.mean(s))])
-                column.append(best)
+                    warnings.simplefilter("ignore")  # e.g. k above the features
+                    scores_here = [
+                        _cv_score(family, e.params, summary, X, y, head)
+                        for e in entries
+                    ]
+                column.append(float(np.nanmax([-np.inf, *scores_here])))
             columns.append(f"{model}/{ds}")
             scores.append(column)
     return {
