@@ -698,7 +698,11 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         """
         ckpt = getattr(self, "_checkpoint", None)
         if ckpt is not None and ckpt.n_records:
-            return dict(ckpt.results), ckpt.points
+            results = dict(ckpt.results)
+            # Seeds and design points as given: decoding the stored unit-cube
+            # point turns C=100 into 99.99999908.
+            results["params"] = self._decode(ckpt.points)
+            return results, ckpt.points
         if not (self.warm_start and hasattr(self, "_search_points_")):
             return None, np.empty((0, self._space.n_dims))
         narrowed = self._search_space_repr_ != _checkpoint.describe(

@@ -767,3 +767,25 @@ def test_halving_checkpoint_finishes_a_run_max_time_ended(tmp_path):
     assert finished.n_candidates_ == reference.n_candidates_
     n_total = len(reference.cv_results_["params"])
     assert len(Logged.fits) == (n_total - n_first) * N_SPLITS + 1
+
+
+def test_a_resumed_search_reports_seeds_exactly_as_given(tmp_path):
+    # The checkpoint stores unit-cube points; decoding C=100 at the top of a
+    # log-uniform range gives 99.99999908 unless the seed is looked up.
+    from sklearn.datasets import make_classification
+
+    Xc, yc = make_classification(n_samples=40, n_features=4, random_state=0)
+    seed = {"C": 100.0, "gamma": 0.001}
+    kw = dict(
+        n_iter=4,
+        cv=2,
+        random_state=0,
+        initial_params=[seed],
+        checkpoint=str(tmp_path / "run.jsonl"),
+    )
+    space = {"C": loguniform(1e-2, 1e2), "gamma": loguniform(1e-4, 1e1)}
+    first = BayesSearchCV(SVC(), space, **kw).fit(Xc, yc)
+    resumed = BayesSearchCV(SVC(), space, **kw).fit(Xc, yc)
+    assert first.cv_results_["params"][0] == seed
+    assert resumed.cv_results_["params"] == first.cv_results_["params"]
+    assert resumed.best_params_ == first.best_params_
