@@ -27,6 +27,22 @@ best CV score seen with the same seed, averaged over seeds, as in
 derivation data include friedman2 and friedman3 sets (other seeds and sizes
 than the two ``poly_ridge`` tasks here).
 
+``--suite share`` asks another question on other data: how much of the budget
+should the portfolio get? Seven estimators with a portfolio, each with the
+search space of a benchmark task, on synthetic data with seeds 4xx
+(:data:`SHARE_TASKS`), at budgets 10, 20 and 40:
+
+* ``*_initial``: the portfolio fills the initial design only (BayesSearchCV's
+  ``n_initial_points`` capped at ``n_iter // 4``, half of EvolutionSearchCV's
+  first generation);
+* ``evolution_later``: the rest of the portfolio then comes one configuration
+  per later generation, up to ``n_iter // 4`` in all (the library since
+  2026-12-04);
+* ``bayes_later``: the rest of the portfolio comes one configuration per
+  later batch, up to ``n_iter // 2`` in all (measured, not adopted).
+
+Budgets where a pair is the same search by construction are not run.
+
 Usage::
 
     python benchmarks/validate_portfolio_fill.py --jobs 2
@@ -35,9 +51,13 @@ Usage::
     python benchmarks/validate_portfolio_fill.py --jobs 2 --seeds $(seq 100 115) \
         --searchers random bayes_fixed bayes_steps evolution_spread \
         evolution_steps --name portfolio_steps_validation
+    python benchmarks/validate_portfolio_fill.py --suite share --jobs 2 \
+        --seeds $(seq 100 107) --searchers random bayes_initial bayes_later \
+        evolution_initial evolution_later
 
 Writes ``results/portfolio_fill.json`` and ``results/portfolio_fill.md``
-(``--name`` changes the file names).
+(``results/portfolio_share.*`` with ``--suite share``; ``--name`` changes the
+file names).
 """
 
 from __future__ import annotations
@@ -54,19 +74,31 @@ from pathlib import Path
 from scipy.stats import loguniform, randint
 from sklearn.datasets import make_classification, make_friedman2, make_friedman3
 from sklearn.decomposition import PCA
+from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestClassifier
 from sklearn.feature_selection import SelectKBest, f_classif
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, PolynomialFeatures, StandardScaler
-from sklearn.svm import SVC
+from sklearn.svm import SVC, SVR
+from sklearn.tree import DecisionTreeClassifier
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_portfolio import _build, _fmt, _paired, _per_seed
 from bench_search import _mean, _sem, _table, _versions, references, summarise
-from common import SEARCHERS, Searcher, Task, _scaled, continue_run, machine, run_one
+from common import (
+    SEARCHERS,
+    Searcher,
+    Task,
+    _scaled,
+    continue_run,
+    machine,
+    run_one,
+)
+from common import TASKS as BENCH_TASKS
 
 BUDGETS = [10, 20]
 SEEDS = list(range(100, 108))
@@ -178,20 +210,133 @@ TASKS: dict[str, Task] = {
 }
 
 
+def _share_task(name, kind, load, estimator, space, description):
+    bench = BENCH_TASKS[space]
+    return Task(
+        name,
+        kind,
+        load,
+        estimator,
+        bench.make_space,
+        n_train=400,
+        description=f"{description} (space of {space})",
+    )
+
+
+# The "share" suite: estimators with a portfolio, each with the search space
+# of a benchmark task, on data of none (generators or seeds 4xx that neither
+# the benchmark nor the derivation uses).
+SHARE_TASKS: dict[str, Task] = {
+    t.name: t
+    for t in [
+        _share_task(
+            "svc_classification",
+            "classification",
+            _classification(401, 20, 5),
+            lambda seed: SVC(),
+            "svc_digits",
+            "SVC on make_classification",
+        ),
+        _share_task(
+            "rf_classification",
+            "classification",
+            _classification(402, 15, 6),
+            lambda seed: RandomForestClassifier(random_state=seed),
+            "rf_breast_cancer",
+            "random forest on make_classification",
+        ),
+        _share_task(
+            "hgb_friedman2",
+            "regression",
+            lambda: make_friedman2(n_samples=900, noise=100.0, random_state=403),
+            lambda seed: HistGradientBoostingRegressor(
+                early_stopping=False, random_state=seed
+            ),
+            "hgb_friedman1",
+            "HistGradientBoostingRegressor on friedman2",
+        ),
+        _share_task(
+            "svr_friedman3",
+            "regression",
+            lambda: make_friedman3(n_samples=900, noise=0.1, random_state=404),
+            lambda seed: _scaled("svr", SVR()),
+            "svr_diabetes",
+            "StandardScaler + SVR on friedman3",
+        ),
+        _share_task(
+            "knn_classification",
+            "classification",
+            _classification(405, 40, 8),
+            lambda seed: Pipeline(
+                [("pca", PCA(random_state=seed)), ("knn", KNeighborsClassifier())]
+            ),
+            "knn_digits",
+            "PCA + k-NN on make_classification",
+        ),
+        _share_task(
+            "tree_classification",
+            "classification",
+            _classification(406, 10, 5),
+            lambda seed: DecisionTreeClassifier(random_state=seed),
+            "tree_wine",
+            "decision tree on make_classification",
+        ),
+        _share_task(
+            "mlp_classification",
+            "classification",
+            _classification(407, 20, 8),
+            lambda seed: MLPClassifier(max_iter=40, random_state=seed),
+            "mlp_digits",
+            "MLP on make_classification",
+        ),
+    ]
+}
+
 SEARCHERS_HERE: dict[str, Searcher] = {"random": SEARCHERS["random"]}
 for _cls, _short in (("BayesSearchCV", "bayes"), ("EvolutionSearchCV", "evolution")):
-    for _rule in ("fixed", "spread", "steps"):
+    for _rule in ("fixed", "spread", "steps", "initial", "later"):
         SEARCHERS_HERE[f"{_short}_{_rule}"] = Searcher(
             f"{_short}_{_rule}", _build(_cls, "auto")
         )
 
+SUITES = {
+    "fill": {
+        "tasks": TASKS,
+        "pairs": PAIRS,
+        "budgets": BUDGETS,
+        "title": "Portfolio fill of open parameters, checked off the benchmark",
+    },
+    "share": {
+        "tasks": SHARE_TASKS,
+        "pairs": [
+            ("bayes_later", "bayes_initial"),
+            ("evolution_later", "evolution_initial"),
+        ],
+        "budgets": [10, 20, 40],
+        # Identical by construction: BayesSearchCV's initial design at budget
+        # 40 holds the whole portfolio, EvolutionSearchCV's later share at
+        # budget 10 is empty.
+        "skip": {("bayes", 40), ("evolution", 10)},
+        "title": "Portfolio configurations after the initial design, checked "
+        "off the benchmark",
+    },
+}
 
-def _run(job: tuple[str, str, int, int]) -> dict:
-    task_name, name, seed, budget = job
-    from skhypertune import portfolio
 
-    # Both searchers under the rule the row names, whichever they default to.
-    if not name.endswith("_steps"):  # "_steps" rows run the library as it is
+def _run(job: tuple[str, str, str, int, int]) -> dict:
+    suite, task_name, name, seed, budget = job
+    from skhypertune import BayesSearchCV, EvolutionSearchCV, portfolio
+
+    if name.endswith("_initial"):  # the portfolio in the initial design only
+        for cls in (BayesSearchCV, EvolutionSearchCV):
+            cls._later_design_size = lambda self: 0
+    elif name == "bayes_later":  # the rest of the portfolio, up to n_iter // 2
+        BayesSearchCV._later_design_size = lambda self: max(
+            0, self.n_iter // 2 - self._design_size()
+        )
+    # "fill" rows: both searchers under the rule the row names, whichever they
+    # default to; "_steps" and "evolution_later" rows run the library as it is.
+    if suite == "fill" and not name.endswith("_steps"):
         portfolio._step_settings = lambda *a, **k: []
         rule = "estimator" if name.endswith("_fixed") else "spread"
         mapped = portfolio.portfolio_params
@@ -200,12 +345,15 @@ def _run(job: tuple[str, str, int, int]) -> dict:
         )
     with contextlib.redirect_stdout(io.StringIO()):
         with threadpool_limits(limits=1):
-            row = run_one(TASKS[task_name], SEARCHERS_HERE[name], budget, seed)
+            row = run_one(
+                SUITES[suite]["tasks"][task_name], SEARCHERS_HERE[name], budget, seed
+            )
     return row.as_dict()
 
 
 def render(rows: list[dict], meta: dict) -> str:
-    tasks = list(TASKS)
+    suite = SUITES[meta.get("suite", "fill")]
+    tasks = list(suite["tasks"])
     budgets = sorted({r["budget"] for r in rows})
     refs = references(rows)
     norm = {}
@@ -214,7 +362,7 @@ def render(rows: list[dict], meta: dict) -> str:
         summarise(at, refs)
         norm[b] = _per_seed(at)
     lines = [
-        "# Portfolio fill of open parameters, checked off the benchmark",
+        f"# {suite['title']}",
         "",
         f"Generated {meta['date']} by `{'`, `'.join(meta['commands'])}` in "
         f"{meta['run_seconds'] / 60:.1f} min ({meta['jobs']} worker processes); "
@@ -252,7 +400,7 @@ def render(rows: list[dict], meta: dict) -> str:
         "",
     ]
     body = []
-    pairs = [(a, b) for a, b in PAIRS if a in names and b in names]
+    pairs = [(a, b) for a, b in suite["pairs"] if a in names and b in names]
     for a, b_name in pairs:
         cells = [f"{a} − {b_name}"]
         for b in budgets:
@@ -286,8 +434,12 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--out", type=Path, default=Path(__file__).resolve().parent / "results"
     )
-    parser.add_argument("--name", default="portfolio_fill")
+    parser.add_argument("--name", default=None)
+    parser.add_argument("--suite", choices=list(SUITES), default="fill")
     args = parser.parse_args(argv)
+    args.name = args.name or {"fill": "portfolio_fill"}.get(
+        args.suite, f"portfolio_{args.suite}"
+    )
     path = args.out / f"{args.name}.json"
     report = args.out / f"{args.name}.md"
     if args.report_only:
@@ -304,12 +456,15 @@ def main(argv=None) -> int:
         versions=_versions(),
         machine=machine(),
     )
+    meta["suite"] = args.suite
+    suite = SUITES[args.suite]
     jobs = [
-        (t, name, seed, b)
-        for b in BUDGETS
-        for t in TASKS
+        (args.suite, t, name, seed, b)
+        for b in suite["budgets"]
+        for t in suite["tasks"]
         for seed in args.seeds
         for name in args.searchers
+        if (name.split("_")[0], b) not in suite.get("skip", ())
     ]
     start = time.perf_counter()
     # One task per worker process, so the patched rule never leaks into

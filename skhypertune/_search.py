@@ -142,6 +142,15 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         """Candidates of the initial design (seeds included)."""
         return 0
 
+    def _later_design_size(self) -> int:
+        """Design points evaluated after the initial design, one per batch.
+
+        None by default: the design is the initial design's. In batch mode a
+        searcher may give design points beyond its initial design a place in
+        later batches (:meth:`_design_seeds`).
+        """
+        return 0
+
     # -- validation -------------------------------------------------------
     def _validate_search(self) -> None:
         """Every check that must fail before the first fit starts."""
@@ -201,14 +210,45 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         """
         space, taken = self._space, {self._space.key(u) for u in seeds}
         free = self._design_size() - n_done - len(seeds)
-        chosen = []
-        for u in getattr(self, "_design_points", []):
+        design = getattr(self, "_design_points", [])
+        chosen, later = [], []
+        # Design points a resumed fit evaluated already count against the
+        # later share, so resuming does not add more of them.
+        n_later = min(
+            self._later_design_size(),
+            self._design_size()
+            + self._later_design_size()
+            - sum(space.key(u) in seen for u in design),
+        )
+        for u in design:
             k = space.key(u)
-            if len(chosen) < free and k not in seen and k not in taken:
-                taken.add(k)
+            if k in seen or k in taken:
+                continue
+            taken.add(k)
+            if len(chosen) < free:
                 chosen.append(u)
+            elif len(later) < n_later:
+                later.append(u)
         self._design_keys = {space.key(u) for u in chosen}
+        self._design_later = later
         return chosen
+
+    def _next_design_seed(self, seeds: list, seen: set, n_done: int) -> None:
+        """Add one later design point to ``seeds`` when a batch has none.
+
+        Not for the first batch of a fit (the initial design and the
+        ``initial_params`` go first). The point is flagged as a design point.
+        """
+        later = getattr(self, "_design_later", [])
+        if seeds or not n_done:
+            return
+        while later:
+            u = later.pop(0)
+            k = self._space.key(u)
+            if k not in seen:
+                seeds.append(u)
+                self._design_keys.add(k)
+                return
 
     def _design_flags(self, prev_results, points: np.ndarray) -> np.ndarray:
         """Per row of the results, whether it is a design seed (see above).
@@ -509,6 +549,8 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
             n_done += len(new_points)
         while parallel is None and n_done < n_target:
             n = _next_batch(self._batch_size(), strategy, n_target - n_done)
+            if n > 1:  # a batch of one is the strategy's own
+                self._next_design_seed(seeds, seen, n_done)
             if exhaustive and not (self.max_time or self._callbacks or self.checkpoint):
                 n = n_target - n_done  # one call, nothing to steer between batches
             U = self._propose(strategy, seeds, seen, n, rng)

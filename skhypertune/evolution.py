@@ -69,7 +69,11 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         known to do well across many datasets, mapped into
         ``param_distributions`` (:func:`skhypertune.portfolio.portfolio_params`
         with ``open_values="spread"``, :ref:`portfolio`), up to half the
-        generation, then scrambled Sobol points; an error when the estimator
+        generation, then scrambled Sobol points; the rest of the portfolio
+        comes one configuration per later generation, up to ``n_iter // 4``
+        portfolio candidates in all (not with ``asynchronous=True``, where
+        there are no generations, nor with ``objectives``); an error when the
+        estimator
         (or the last step of a pipeline) has no portfolio. ``"auto"``:
         ``"portfolio"`` when the estimator has one, else ``"sobol"``.
         ``"sobol"``: a scrambled Sobol generation only (the behaviour before
@@ -352,6 +356,17 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         # crossover little to mix and, with objectives, covers one end of the
         # trade-off only.
         return max(1, self._evolution_settings()[0] // 2)
+
+    def _later_design_size(self) -> int:
+        # The rest of the portfolio, one configuration per later generation,
+        # up to a quarter of the budget in all: the share BayesSearchCV's
+        # initial design has. Half a small first generation holds two
+        # configurations of a portfolio of five or six. Not with objectives:
+        # the portfolio holds one end of the trade-off (the best scores), and
+        # half the first generation covers it.
+        if self.asynchronous or self.objectives is not None:
+            return 0
+        return max(0, self.n_iter // 4 - self._design_size())
 
     def _design_params(self, X, y) -> list[dict]:
         # A population needs variety in every parameter for crossover to

@@ -594,7 +594,8 @@ def test_a_small_search_evaluates_the_portfolio_first(cls):
     assert k >= 2
     assert search.cv_results_["params"][:k] == expected[:k]
     flags = search.search_history_["portfolio"]
-    assert flags.dtype == bool and flags[:k].all() and not flags[k:].any()
+    later = search._later_design_size()  # EvolutionSearchCV: 12 // 4 - 2 = 1
+    assert flags.dtype == bool and flags[:k].all() and flags[k:].sum() == later
     assert set(search.cv_results_) == set(
         RandomizedSearchCV(SVC(), SVC_SPACE, n_iter=2, cv=2).fit(X, Y).cv_results_
     )
@@ -604,15 +605,91 @@ def test_evolution_keeps_half_its_first_generation_space_filling():
     search = EvolutionSearchCV(SVC(), SVC_SPACE, n_iter=36, cv=2, random_state=0)
     search.fit(X, Y)
     assert search.population_size_ == 6
-    first = search.search_history_["generation"] == 0
+    generation = search.search_history_["generation"]
+    flags = search.search_history_["portfolio"]
+    first = generation == 0
     assert first.sum() == 6
     # Three portfolio configurations, then three Sobol points, although the
     # SVC portfolio has more configurations that fit this space.
-    assert len(portfolio_params(SVC(), SVC_SPACE, X, Y, n_samples=30)) > 3
-    assert (
-        search.search_history_["portfolio"][first].tolist() == [True] * 3 + [False] * 3
+    expected = portfolio_params(SVC(), SVC_SPACE, X, Y, n_samples=30)
+    assert len(expected) > 3
+    assert flags[first].tolist() == [True] * 3 + [False] * 3
+    # The rest of the portfolio comes one configuration per later generation,
+    # as its first candidate, in portfolio order (36 // 4 = 9 would be room
+    # for more than the portfolio holds).
+    rest = expected[3:]
+    params = search.cv_results_["params"]
+    for g in range(1, len(rest) + 1):
+        rows = np.flatnonzero(generation == g)
+        assert flags[rows].tolist() == [True] + [False] * (len(rows) - 1)
+        assert params[rows[0]] == rest[g - 1]
+    assert flags.sum() == len(expected)
+
+
+@pytest.mark.parametrize("n_iter", [10, 20])
+def test_evolution_gives_the_portfolio_a_quarter_of_the_budget(n_iter):
+    search = EvolutionSearchCV(SVC(), SVC_SPACE, n_iter=n_iter, cv=2, random_state=0)
+    search.fit(X, Y)
+    flags = search.search_history_["portfolio"]
+    generation = search.search_history_["generation"]
+    assert search.population_size_ == 4
+    # Two in the first generation; at n_iter=20, one in each of the next three.
+    assert flags.sum() == max(2, n_iter // 4)
+    assert flags[generation == 0].tolist() == [True, True, False, False]
+    assert all(
+        flags[generation == g].sum() <= 1 for g in range(1, generation.max() + 1)
     )
-    assert not search.search_history_["portfolio"][~first].any()
+
+
+def test_asynchronous_evolution_keeps_the_portfolio_in_its_first_generation():
+    search = EvolutionSearchCV(
+        SVC(), SVC_SPACE, n_iter=20, cv=2, random_state=0, asynchronous=True
+    ).fit(X, Y)
+    flags = search.search_history_["portfolio"]
+    assert flags.tolist()[:4] == [True, True, False, False]
+    assert flags.sum() == 2
+
+
+def test_evolution_warm_start_and_resume_add_no_more_of_the_portfolio(tmp_path):
+    search = EvolutionSearchCV(
+        SVC(),
+        SVC_SPACE,
+        n_iter=12,
+        population_size=4,
+        cv=2,
+        random_state=0,
+        warm_start=True,
+    ).fit(X, Y)
+    assert search.search_history_["portfolio"].sum() == 3  # 2 + 1 (12 // 4)
+    search.set_params(n_iter=20).fit(X, Y)
+    flags = search.search_history_["portfolio"]
+    assert flags.sum() == 5
+    keys = [repr(sorted(p.items())) for p in search.cv_results_["params"]]
+    assert len(set(keys)) == 20
+
+    def interrupt(state):
+        if state.n_evaluated >= 8:
+            raise KeyboardInterrupt
+
+    kw = dict(n_iter=20, cv=2, random_state=0, checkpoint=str(tmp_path / "c.jsonl"))
+    with pytest.raises(KeyboardInterrupt):
+        EvolutionSearchCV(SVC(), SVC_SPACE, callbacks=[interrupt], **kw).fit(X, Y)
+    resumed = EvolutionSearchCV(SVC(), SVC_SPACE, **kw).fit(X, Y)
+    params = resumed.cv_results_["params"]
+    assert len(params) == 20
+    assert resumed.search_history_["portfolio"].sum() == 5
+
+    def rounded(params, flags):  # a checkpoint stores points of the unit cube
+        return [
+            (p["kernel"], round(p["C"], 9), round(p["gamma"], 9))
+            for p, f in zip(params, flags)
+            if f
+        ]
+
+    assert rounded(params, resumed.search_history_["portfolio"]) == rounded(
+        search.cv_results_["params"], flags
+    )
+    assert len({repr(sorted(p.items())) for p in params}) == 20
 
 
 def test_initial_params_come_first_and_share_the_design():
