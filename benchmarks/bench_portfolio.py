@@ -158,10 +158,15 @@ def _portfolio_tasks() -> list[str]:
 
 
 def _design_cell(search, X, y, room: int) -> str:
-    """Portfolio candidates in a searcher's initial design, of ``room``."""
+    """Portfolio candidates in a searcher's initial design, of ``room``.
+
+    With `` + k`` when ``k`` more come in later batches (generations).
+    """
     search._n_splits = 3  # what fit would count for the benchmark's CV
     params = search._design_params(X, y)
-    return f"{min(len(params), search._design_size())} / {room}"
+    first = min(len(params), search._design_size())
+    later = min(len(params) - first, search._later_design_size())
+    return f"{first} / {room}" + (f" + {later}" if later else "")
 
 
 def _design_table(tasks: list[str], budgets: list[int]) -> str:
@@ -417,7 +422,8 @@ def render(rows: list[dict], meta: dict) -> str:
         "Portfolio candidates in the initial design (of its size: "
         "`n_initial_points` capped at n_iter // 4 for Bayes, the first "
         "generation for evolution, of which the portfolio fills at most half), "
-        "the number of portfolio configurations "
+        "+ those evolution adds one per later generation (up to n_iter // 4 "
+        "portfolio candidates in all), the number of portfolio configurations "
         "that map into the task's space, and the first one.",
         "",
         _design_table(known, budgets),

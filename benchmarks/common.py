@@ -856,4 +856,6 @@ def continue_run(
         "jobs": jobs,
         "run_seconds": seconds,
     }
+    if resume and meta.get("note"):  # what was said of the earlier commands
+        record["note"] = meta["note"]
     return rows, record
