@@ -67,6 +67,8 @@ PAIRS = [
     ("evolution_portfolio", "evolution_sobol"),
     ("bayes_portfolio", "optuna"),
     ("bayes_sobol", "optuna"),
+    ("evolution_portfolio", "optuna"),
+    ("evolution_sobol", "optuna"),
 ]
 
 
