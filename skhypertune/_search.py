@@ -193,6 +193,7 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
     def _prepare_design(self, X, y) -> None:
         """Encode :meth:`_design_params` (exact values kept for ``_decode``)."""
         self._design_keys: set = set()
+        self._design_later: list = []  # filled by _design_seeds in this fit
         params = self._design_params(X, y)
         points = [self._space.snap(self._space.encode(p)[None])[0] for p in params]
         self._design_points = points
