@@ -145,9 +145,9 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
     def _later_design_size(self) -> int:
         """Design points evaluated after the initial design, one per batch.
 
-        None by default: the design is the initial design's. In batch mode a
-        searcher may give design points beyond its initial design a place in
-        later batches (:meth:`_design_seeds`).
+        0 by default: the design is the initial design. A searcher may give
+        design points beyond its initial design a place in later batches of
+        the batch loop (:meth:`_design_seeds`, :meth:`_next_design_seed`).
         """
         return 0
 
