@@ -210,86 +210,87 @@ TASKS: dict[str, Task] = {
 }
 
 
-def _share_task(name, kind, load, estimator, space, description):
-    bench = BENCH_TASKS[space]
-    return Task(
-        name,
-        kind,
-        load,
-        estimator,
-        bench.make_space,
-        n_train=400,
-        description=f"{description} (space of {space})",
-    )
+def _hgb_regressor(seed):
+    return HistGradientBoostingRegressor(early_stopping=False, random_state=seed)
+
+
+def _pca_knn(seed):
+    return Pipeline([("pca", PCA(random_state=seed)), ("knn", KNeighborsClassifier())])
 
 
 # The "share" suite: estimators with a portfolio, each with the search space
 # of a benchmark task, on data of none (generators or seeds 4xx that neither
-# the benchmark nor the derivation uses).
+# the benchmark nor the derivation uses): (name, kind, data, estimator,
+# benchmark task whose space it takes, description).
+_SHARE = [
+    (
+        "svc_classification",
+        "classification",
+        _classification(401, 20, 5),
+        lambda seed: SVC(),
+        "svc_digits",
+        "SVC on make_classification",
+    ),
+    (
+        "rf_classification",
+        "classification",
+        _classification(402, 15, 6),
+        lambda seed: RandomForestClassifier(random_state=seed),
+        "rf_breast_cancer",
+        "random forest on make_classification",
+    ),
+    (
+        "hgb_friedman2",
+        "regression",
+        lambda: make_friedman2(n_samples=900, noise=100.0, random_state=403),
+        _hgb_regressor,
+        "hgb_friedman1",
+        "HistGradientBoostingRegressor on friedman2",
+    ),
+    (
+        "svr_friedman3",
+        "regression",
+        lambda: make_friedman3(n_samples=900, noise=0.1, random_state=404),
+        lambda seed: _scaled("svr", SVR()),
+        "svr_diabetes",
+        "StandardScaler + SVR on friedman3",
+    ),
+    (
+        "knn_classification",
+        "classification",
+        _classification(405, 40, 8),
+        _pca_knn,
+        "knn_digits",
+        "PCA + k-NN on make_classification",
+    ),
+    (
+        "tree_classification",
+        "classification",
+        _classification(406, 10, 5),
+        lambda seed: DecisionTreeClassifier(random_state=seed),
+        "tree_wine",
+        "decision tree on make_classification",
+    ),
+    (
+        "mlp_classification",
+        "classification",
+        _classification(407, 20, 8),
+        lambda seed: MLPClassifier(max_iter=40, random_state=seed),
+        "mlp_digits",
+        "MLP on make_classification",
+    ),
+]
 SHARE_TASKS: dict[str, Task] = {
-    t.name: t
-    for t in [
-        _share_task(
-            "svc_classification",
-            "classification",
-            _classification(401, 20, 5),
-            lambda seed: SVC(),
-            "svc_digits",
-            "SVC on make_classification",
-        ),
-        _share_task(
-            "rf_classification",
-            "classification",
-            _classification(402, 15, 6),
-            lambda seed: RandomForestClassifier(random_state=seed),
-            "rf_breast_cancer",
-            "random forest on make_classification",
-        ),
-        _share_task(
-            "hgb_friedman2",
-            "regression",
-            lambda: make_friedman2(n_samples=900, noise=100.0, random_state=403),
-            lambda seed: HistGradientBoostingRegressor(
-                early_stopping=False, random_state=seed
-            ),
-            "hgb_friedman1",
-            "HistGradientBoostingRegressor on friedman2",
-        ),
-        _share_task(
-            "svr_friedman3",
-            "regression",
-            lambda: make_friedman3(n_samples=900, noise=0.1, random_state=404),
-            lambda seed: _scaled("svr", SVR()),
-            "svr_diabetes",
-            "StandardScaler + SVR on friedman3",
-        ),
-        _share_task(
-            "knn_classification",
-            "classification",
-            _classification(405, 40, 8),
-            lambda seed: Pipeline(
-                [("pca", PCA(random_state=seed)), ("knn", KNeighborsClassifier())]
-            ),
-            "knn_digits",
-            "PCA + k-NN on make_classification",
-        ),
-        _share_task(
-            "tree_classification",
-            "classification",
-            _classification(406, 10, 5),
-            lambda seed: DecisionTreeClassifier(random_state=seed),
-            "tree_wine",
-            "decision tree on make_classification",
-        ),
-        _share_task(
-            "mlp_classification",
-            "classification",
-            _classification(407, 20, 8),
-            lambda seed: MLPClassifier(max_iter=40, random_state=seed),
-            "mlp_digits",
-            "MLP on make_classification",
-        ),
-    ]
+    name: Task(
+        name,
+        kind,
+        data,
+        estimator,
+        BENCH_TASKS[space].make_space,
+        n_train=400,
+        description=f"{description} (space of {space})",
+    )
+    for name, kind, data, estimator, space, description in _SHARE
 }
 
 SEARCHERS_HERE: dict[str, Searcher] = {"random": SEARCHERS["random"]}
