@@ -215,12 +215,9 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         chosen, later = [], []
         # Design points a resumed fit evaluated already count against the
         # later share, so resuming does not add more of them.
-        n_later = min(
-            self._later_design_size(),
-            self._design_size()
-            + self._later_design_size()
-            - sum(space.key(u) in seen for u in design),
-        )
+        share = self._later_design_size()
+        n_seen = sum(space.key(u) in seen for u in design)
+        n_later = min(share, self._design_size() + share - n_seen)
         for u in design:
             k = space.key(u)
             if k in seen or k in taken:
@@ -240,9 +237,9 @@ class BaseHyperSearchCV(compat.BaseSearchCV):
         Not for the first batch of a fit (the initial design and the
         ``initial_params`` go first). The point is flagged as a design point.
         """
-        later = getattr(self, "_design_later", [])
         if seeds or not n_done:
             return
+        later = self._design_later  # set for each fit by _prepare_design
         while later:
             u = later.pop(0)
             k = self._space.key(u)
