@@ -438,9 +438,7 @@ def main(argv=None) -> int:
     parser.add_argument("--name", default=None)
     parser.add_argument("--suite", choices=list(SUITES), default="fill")
     args = parser.parse_args(argv)
-    args.name = args.name or {"fill": "portfolio_fill"}.get(
-        args.suite, f"portfolio_{args.suite}"
-    )
+    args.name = args.name or f"portfolio_{args.suite}"
     path = args.out / f"{args.name}.json"
     report = args.out / f"{args.name}.md"
     if args.report_only:
