@@ -43,6 +43,11 @@ search space of a benchmark task, on synthetic data with seeds 4xx
 
 Budgets where a pair is the same search by construction are not run.
 
+``--suite design`` runs BayesSearchCV alone at budget 10 on the tasks of both
+suites: ``bayes_<design>_d<k>`` is ``initial_design=<design>`` (``sobol`` or
+``auto``) with the initial design's size floored at ``k`` instead of 2
+(``max(k, n_iter // 4)``; measured, not adopted).
+
 Usage::
 
     python benchmarks/validate_portfolio_fill.py --jobs 2
@@ -54,9 +59,12 @@ Usage::
     python benchmarks/validate_portfolio_fill.py --suite share --jobs 2 \
         --seeds $(seq 100 107) --searchers random bayes_initial bayes_later \
         evolution_initial evolution_later
+    python benchmarks/validate_portfolio_fill.py --suite design --jobs 2 \
+        --seeds $(seq 100 115) --searchers random bayes_sobol_d2 \
+        bayes_sobol_d3 bayes_auto_d2 bayes_auto_d3
 
 Writes ``results/portfolio_fill.json`` and ``results/portfolio_fill.md``
-(``results/portfolio_share.*`` with ``--suite share``; ``--name`` changes the
+(``results/portfolio_<suite>.*`` with ``--suite``; ``--name`` changes the
 file names).
 """
 
@@ -300,6 +308,14 @@ for _cls, _short in (("BayesSearchCV", "bayes"), ("EvolutionSearchCV", "evolutio
             f"{_short}_{_rule}", _build(_cls, "auto")
         )
 
+# The "design" suite: BayesSearchCV's initial design at budget 10, with the
+# floor of its size (now 2: ``max(2, n_iter // 4)``) raised to 3 or 4, with and
+# without the portfolio, on the tasks of both suites above.
+for _design in ("sobol", "auto"):
+    for _floor in (2, 3, 4):
+        _name = f"bayes_{_design}_d{_floor}"
+        SEARCHERS_HERE[_name] = Searcher(_name, _build("BayesSearchCV", _design))
+
 SUITES = {
     "fill": {
         "tasks": TASKS,
@@ -321,6 +337,20 @@ SUITES = {
         "title": "Portfolio configurations after the initial design, checked "
         "off the benchmark",
     },
+    "design": {
+        "tasks": {**TASKS, **SHARE_TASKS},
+        "pairs": [
+            ("bayes_sobol_d3", "bayes_sobol_d2"),
+            ("bayes_sobol_d4", "bayes_sobol_d2"),
+            ("bayes_auto_d3", "bayes_auto_d2"),
+            ("bayes_auto_d4", "bayes_auto_d2"),
+            ("bayes_auto_d2", "bayes_sobol_d2"),
+            ("bayes_auto_d3", "bayes_sobol_d3"),
+        ],
+        "budgets": [10],
+        "title": "Size of BayesSearchCV's initial design at small budgets, "
+        "checked off the benchmark",
+    },
 }
 
 
@@ -334,6 +364,11 @@ def _run(job: tuple[str, str, str, int, int]) -> dict:
     elif name == "bayes_later":  # the rest of the portfolio, up to n_iter // 2
         BayesSearchCV._later_design_size = lambda self: max(
             0, self.n_iter // 2 - self._design_size()
+        )
+    elif name[:-1].endswith("_d"):  # the design size's floor
+        floor = int(name[-1])
+        BayesSearchCV._design_size = lambda self: min(
+            self.n_initial_points, max(floor, self.n_iter // 4)
         )
     # "fill" rows: both searchers under the rule the row names, whichever they
     # default to; "_steps" and "evolution_later" rows run the library as it is.
