@@ -73,9 +73,9 @@ class EvolutionSearchCV(BaseHyperSearchCV):
         comes one configuration per later generation, up to ``n_iter // 4``
         portfolio candidates in all (not with ``asynchronous=True``, where
         there are no generations, nor with ``objectives``); an error when the
-        estimator
-        (or the last step of a pipeline) has no portfolio. ``"auto"``:
-        ``"portfolio"`` when the estimator has one, else ``"sobol"``.
+        estimator (or the last step of a pipeline) has no portfolio.
+        ``"auto"``: ``"portfolio"`` when the estimator has one, else
+        ``"sobol"``.
         ``"sobol"``: a scrambled Sobol generation only (the behaviour before
         portfolios existed); ``"random"``: uniformly random points.
     mutation_probability : float, default=0.8
